@@ -1,0 +1,3 @@
+from writesmooth.cli.main import main
+
+main()

@@ -1,0 +1,83 @@
+"""The typer application: global options, the core's commands, and plugin commands."""
+from __future__ import annotations
+
+import importlib
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import __version__
+from .console import LOG_LEVELS, console, setup_logging, state
+
+# (module under writesmooth.cli, attribute, command name); a typer sub-app when the
+# attribute is a Typer. One module per command keeps each small.
+CORE_COMMANDS = [
+    ("plugins", "plugins", "plugins"),
+    ("models", "models", "models"),
+    ("render", "render", "render"),
+]
+
+LogLevel = Enum("LogLevel", {lvl: lvl for lvl in LOG_LEVELS}, type=str)  # type: ignore[misc]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"writesmooth {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+    log_file: Optional[Path] = typer.Option(
+        None, "--log-file", help="Also log to this rotating file (100 MB per file, 50 files)."),
+    log_level: LogLevel = typer.Option("info", "--log-level", case_sensitive=False,
+                                       help="Level of the log file."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+) -> None:
+    """writesmooth: realistic handwriting from text, and neater versions of your own."""
+    state.debug = debug
+    setup_logging(log_file, log_level.value)
+
+
+def build_app(*, with_plugins: bool = True) -> typer.Typer:
+    app = typer.Typer(
+        name="writesmooth", add_completion=False, no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_enable=False, rich_markup_mode="rich")
+    app.callback()(_root)
+    for module, attr, name in CORE_COMMANDS:
+        obj = getattr(importlib.import_module(f"writesmooth.cli.{module}"), attr)
+        if isinstance(obj, typer.Typer):
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+    if with_plugins:
+        _add_plugin_commands(app)
+    return app
+
+
+def command_names(app: typer.Typer) -> set[str]:
+    names = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands}
+    names |= {g.name for g in app.registered_groups if g.name}
+    return names
+
+
+def _add_plugin_commands(app: typer.Typer) -> None:
+    from ..errors import PluginError
+    from ..plugins import get_toolkit
+
+    tk = get_toolkit()
+    owners = {name: "writesmooth" for name in command_names(app)}
+    for impl in reversed(tk.pm.hook.register_commands.get_hookimpls()):
+        sub = typer.Typer()
+        impl.function(app=sub)
+        for name in sorted(command_names(sub)):
+            if name in owners:
+                raise PluginError(f"command '{name}' is registered by both '{owners[name]}' "
+                                  f"and plugin '{impl.plugin_name}'")
+            owners[name] = impl.plugin_name
+        app.registered_commands.extend(sub.registered_commands)
+        app.registered_groups.extend(sub.registered_groups)
