@@ -5,6 +5,7 @@ a third-party plugin. Nothing heavy (torch) is imported here.
 """
 from __future__ import annotations
 
+import difflib
 import importlib.metadata as md
 import os
 import sys
@@ -42,120 +43,174 @@ class Entry:
     plugin: str
 
 
+@dataclass(frozen=True)
+class _Registry:
+    hook: str
+    base: type | tuple[type, ...]
+    keys: Callable[[Any], list[str]]
+    what: str
+
+
+# Each registry is collected on first use only, so `writesmooth models` never imports the
+# renderers (svgwrite) and `render` never imports model modules.
+REGISTRIES = {
+    "models": _Registry("register_models", Model, lambda c: [c.name], "model"),
+    "renderers": _Registry("register_renderers", Renderer,
+                           lambda c: [s.lower() for s in c.suffixes], "renderer suffix"),
+    "formats": _Registry("register_datasets", (InkFormat, DatasetLayout), lambda c: [c.name],
+                         "dataset format"),
+}
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _spec_names() -> list[str]:
+    return sorted(n for n in dir(hookspecs) if n.startswith(("register_", "on_")))
+
+
 class Toolkit:
     """Owns the pluggy manager and the registries of models, renderers and formats."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, on_failure: Callable[[str], None] = _warn) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
-        self._registries: dict[str, dict[str, Entry]] | None = None
+        self._registries: dict[str, dict[str, Entry]] = {}
+        self._on_failure = on_failure
 
     # --- loading --------------------------------------------------------------------------
     def load_entry_points(self, only: Iterable[str] | None = None) -> None:
         """Import every entry point of the group (or those named in ``only``).
 
         ``only`` defaults to the comma list in ``$WRITESMOOTH_LOAD_PLUGINS`` when that is set
-        (empty: none). A plugin that fails to import is recorded with its error, not raised.
+        (empty: none). A plugin that fails to import is recorded with its error and reported,
+        not raised: one broken third-party plugin must not take the CLI down. A plugin that
+        implements a hook that does not exist (a misspelling) is an error naming it.
         """
         if only is None and ENV_FILTER in os.environ:
             only = [n.strip() for n in os.environ[ENV_FILTER].split(",") if n.strip()]
         wanted = set(only) if only is not None else None
-        seen: set[str] = set()
+        providers: dict[str, str | None] = {}
         for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name in seen or (wanted is not None and ep.name not in wanted):
+            if wanted is not None and ep.name not in wanted:
                 continue
-            seen.add(ep.name)
             dist = getattr(ep, "dist", None)
-            info = PluginInfo(name=ep.name, module=ep.value,
-                              distribution=dist.metadata["Name"] if dist else None,
+            dist_name = dist.metadata["Name"] if dist else None
+            if ep.name in providers:
+                # importlib.metadata already folds duplicate copies of one distribution, so
+                # this is two distributions claiming one plugin name: neither may win silently.
+                raise PluginError(f"plugin name '{ep.name}' is claimed by both distribution "
+                                  f"'{providers[ep.name]}' and distribution '{dist_name}'")
+            providers[ep.name] = dist_name
+            info = PluginInfo(name=ep.name, module=ep.value, distribution=dist_name,
                               version=dist.version if dist else None)
             try:
                 module = ep.load()
-            except Exception as exc:  # a broken third-party plugin must not take the CLI down
-                info.error = f"{type(exc).__name__}: {exc}"
-                self.infos[ep.name] = info
+            except Exception as exc:
+                self._record_failure(info, f"{type(exc).__name__}: {exc}")
                 continue
             self._register(module, info)
-        self.pm.check_pending()
 
     def register_plugin(self, plugin: Any, name: str | None = None) -> str:
         """Register a module or object with hook implementations (tests, embedding)."""
         name = name or getattr(plugin, "__name__", None) or repr(plugin)
         info = PluginInfo(name=name, module=getattr(plugin, "__name__", type(plugin).__name__))
         self._register(plugin, info)
-        self.pm.check_pending()
         return name
 
     def unregister_plugin(self, name: str) -> None:
-        self.pm.unregister(name=name)
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
         self.infos.pop(name, None)
-        self._registries = None
+        self._registries.clear()
 
     def _register(self, plugin: Any, info: PluginInfo) -> None:
         if info.name in self.infos or self.pm.has_plugin(info.name):
             raise PluginError(f"two plugins are named '{info.name}'")
-        self.pm.register(plugin, name=info.name)
+        try:
+            self.pm.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:  # a hook with the wrong arguments
+            raise PluginError(f"plugin '{info.name}' ({info.module}): {_one_line(exc)}") from exc
+        except ValueError as exc:  # pluggy: this very object is already registered
+            raise PluginError(f"plugin '{info.name}' ({info.module}): {exc}") from exc
+        try:
+            self.pm.check_pending()  # a misspelt hook name must fail loudly, not be ignored
+        except pluggy.PluginValidationError as exc:
+            unknown = sorted(hc.name for hc in self.pm.get_hookcallers(plugin) or []
+                             if not hc.has_spec())
+            self.pm.unregister(name=info.name)  # leave the toolkit usable for the caller
+            raise PluginError(f"plugin '{info.name}' ({info.module}) implements "
+                              f"{_describe_unknown(unknown)}") from exc
         info.hooks = sorted(hc.name for hc in self.pm.get_hookcallers(plugin) or [])
         self.infos[info.name] = info
-        self._registries = None
+        self._registries.clear()
+
+    def _record_failure(self, info: PluginInfo, error: str) -> None:
+        info.error = error
+        self.infos[info.name] = info
+        self._on_failure(f"plugin '{info.name}' ({info.module}) failed to load: {error}")
 
     # --- registries -----------------------------------------------------------------------
-    def _collect(self, hook_name: str, base: type, key: Callable[[Any], Iterable[str]],
-                 what: str) -> dict[str, Entry]:
+    def _collect(self, spec: _Registry) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
-        bases = base if isinstance(base, tuple) else (base,)
+        bases = spec.base if isinstance(spec.base, tuple) else (spec.base,)
         base_name = " or ".join(f"writesmooth.{b.__name__}" for b in bases)
-        hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # registration order
+        hook = getattr(self.pm.hook, spec.hook)
+        for impl in hook.get_hookimpls():  # registration order: the first claimant is named first
             plugin_name = impl.plugin_name
+            info = self.infos.get(plugin_name)
+            if info is not None and info.error:
+                continue
+            mine: list[tuple[str, Any]] = []
 
             def register(obj: Any, _plugin: str = plugin_name) -> Any:
-                if not (isinstance(obj, type) and issubclass(obj, base)):
+                if not (isinstance(obj, type) and issubclass(obj, spec.base)):
                     raise PluginError(f"plugin '{_plugin}' registered {obj!r}, which is not a "
                                       f"subclass of {base_name}")
-                keys = list(key(obj))
+                keys = list(spec.keys(obj))
                 if not keys or not all(keys):
-                    raise PluginError(f"plugin '{_plugin}' registered a {what} without a name")
-                for k in keys:
-                    if k in found:
-                        raise PluginError(f"{what} '{k}' is registered by both plugin "
-                                          f"'{found[k].plugin}' and plugin '{_plugin}'")
-                    found[k] = Entry(obj, _plugin)
+                    raise PluginError(f"plugin '{_plugin}' registered {spec.what} "
+                                      f"{obj.__name__} without a name")
+                mine.extend((k, obj) for k in keys)
                 return obj
 
-            impl.function(register=register)
+            try:
+                impl.function(register=register)
+            except PluginError:
+                raise
+            except Exception as exc:  # e.g. a lazy import inside the hook failed
+                if info is not None:
+                    self._record_failure(info, f"{spec.hook}: {type(exc).__name__}: {exc}")
+                    continue
+                raise PluginError(f"plugin '{plugin_name}' failed in {spec.hook}: "
+                                  f"{type(exc).__name__}: {exc}") from exc
+            for k, obj in mine:
+                if k in found:
+                    raise PluginError(f"{spec.what} '{k}' is registered by both plugin "
+                                      f"'{found[k].plugin}' and plugin '{plugin_name}'")
+                found[k] = Entry(obj, plugin_name)
         return found
 
-    def _all(self) -> dict[str, dict[str, Entry]]:
-        if self._registries is None:
-            self._registries = {
-                "models": self._collect("register_models", Model, lambda c: [c.name], "model"),
-                "renderers": self._collect("register_renderers", Renderer,
-                                           lambda c: [s.lower() for s in c.suffixes],
-                                           "renderer suffix"),
-                "formats": self._collect_datasets(),
-            }
-        return self._registries
-
-    def _collect_datasets(self) -> dict[str, Entry]:
-        entries = self._collect("register_datasets", (InkFormat, DatasetLayout),  # type: ignore[arg-type]
-                                lambda c: [c.name], "dataset format")
-        return entries
+    def _get(self, kind: str) -> dict[str, Entry]:
+        if kind not in self._registries:
+            self._registries[kind] = self._collect(REGISTRIES[kind])
+        return self._registries[kind]
 
     @property
     def models(self) -> dict[str, Entry]:
-        return self._all()["models"]
+        return self._get("models")
 
     @property
     def renderers(self) -> dict[str, Entry]:
         """Keyed by lower-case suffix, e.g. ``.svg``."""
-        return self._all()["renderers"]
+        return self._get("renderers")
 
     @property
     def formats(self) -> dict[str, Entry]:
         """Ink formats and dataset layouts, keyed by name."""
-        return self._all()["formats"]
+        return self._get("formats")
 
     # --- lookups with clear errors ----------------------------------------------------------
     def model(self, name: str) -> type[Model]:
@@ -183,6 +238,19 @@ class Toolkit:
         return [i for i in self.infos.values() if i.error]
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _describe_unknown(unknown: list[str]) -> str:
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, _spec_names(), n=1)
+        parts.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return (f"unknown hook{'s' if len(unknown) > 1 else ''} {', '.join(parts)}; "
+            f"see docs/plugin-hooks.md for the hooks that exist")
+
+
 _toolkit: Toolkit | None = None
 
 
@@ -193,9 +261,6 @@ def get_toolkit() -> Toolkit:
         tk = Toolkit()
         tk.load_entry_points()
         _toolkit = tk
-        for info in tk.failed():
-            print(f"writesmooth: warning: plugin '{info.name}' ({info.module}) failed to load: "
-                  f"{info.error}", file=sys.stderr)
     return _toolkit
 
 

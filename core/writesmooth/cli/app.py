@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import shlex
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -9,7 +10,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from .console import LOG_LEVELS, console, setup_logging, state
+from .console import LOG_LEVELS, console, log, setup_logging, state
 
 # (module under writesmooth.cli, attribute, command name); a typer sub-app when the
 # attribute is a Typer. One module per command keeps each small.
@@ -40,6 +41,7 @@ def _root(
     """writesmooth: realistic handwriting from text, and neater versions of your own."""
     state.debug = debug
     setup_logging(log_file, log_level.value)
+    log.info("writesmooth %s: %s", __version__, shlex.join(state.argv))
 
 
 def build_app(*, with_plugins: bool = True) -> typer.Typer:
@@ -60,9 +62,11 @@ def build_app(*, with_plugins: bool = True) -> typer.Typer:
 
 
 def command_names(app: typer.Typer) -> set[str]:
-    names = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands}
-    names |= {g.name for g in app.registered_groups if g.name}
-    return names
+    """Top-level command names as typer will show them (it turns ``_`` into ``-``)."""
+    names = {c.name or c.callback.__name__.lower().replace("_", "-")
+             for c in app.registered_commands}
+    names |= {g.name or g.typer_instance.info.name for g in app.registered_groups}
+    return {n for n in names if n}
 
 
 def _add_plugin_commands(app: typer.Typer) -> None:
@@ -71,9 +75,16 @@ def _add_plugin_commands(app: typer.Typer) -> None:
 
     tk = get_toolkit()
     owners = {name: "writesmooth" for name in command_names(app)}
-    for impl in reversed(tk.pm.hook.register_commands.get_hookimpls()):
+    # Each plugin adds to a Typer of its own, so a clash can be named before anything merges.
+    for impl in tk.pm.hook.register_commands.get_hookimpls():  # registration order
         sub = typer.Typer()
-        impl.function(app=sub)
+        try:
+            impl.function(app=sub)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin '{impl.plugin_name}' failed in register_commands: "
+                              f"{type(exc).__name__}: {exc}") from exc
         for name in sorted(command_names(sub)):
             if name in owners:
                 raise PluginError(f"command '{name}' is registered by both '{owners[name]}' "
