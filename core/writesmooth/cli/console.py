@@ -19,6 +19,7 @@ log = logging.getLogger("writesmooth")
 
 class State:
     debug = False
+    argv: list[str] = []  # the command line being run, for the log file
 
 
 state = State()
@@ -40,7 +41,9 @@ def warn(message: str) -> None:
 def setup_logging(log_file: Path | None, level: str) -> None:
     """A rotating log file at ``level`` (if asked for); the console only gets warnings."""
     log.setLevel(getattr(logging, level.upper()))
-    log.handlers.clear()
+    for old in log.handlers[:]:  # an in-process rerun (tests) must not leak open log files
+        log.removeHandler(old)
+        old.close()
     log.propagate = False
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

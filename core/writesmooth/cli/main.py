@@ -9,7 +9,7 @@ import click
 import typer
 
 from ..errors import WritesmoothError
-from .console import error_line, state
+from .console import error_line, log, state
 
 
 def _debugging(argv: list[str]) -> bool:
@@ -20,6 +20,7 @@ def run(argv: list[str] | None = None, *, prog_name: str = "writesmooth") -> int
     """Run the CLI with ``argv`` and return the exit code (never raises for expected errors)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     state.debug = False
+    state.argv = argv
     try:
         from .app import build_app
 
@@ -40,7 +41,8 @@ def run(argv: list[str] | None = None, *, prog_name: str = "writesmooth") -> int
     except WritesmoothError as exc:
         if _debugging(argv):
             traceback.print_exc()
-        error_line(str(exc))
+        log.debug("traceback of the error below", exc_info=True)
+        error_line(" ".join(str(exc).split()))  # one line, whatever the message holds
         return exc.exit_code
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         if _debugging(argv):

@@ -8,7 +8,7 @@ import typer
 
 from ..ink import Ink
 from ..plugins import get_toolkit
-from .console import console
+from .console import console, log
 
 STROKE_WIDTH = typer.Option(2.0, "--stroke-width", min=0.1, help="Stroke width in output pixels.")
 COLOR = typer.Option("black", "--color", help="Stroke colour: #rrggbb or a common name.")
@@ -24,7 +24,7 @@ def draw(inks: list[Ink], out: Path, *, quiet: bool = False, **options: Any) -> 
         out.parent.mkdir(parents=True, exist_ok=True)
     renderer = tk.renderer_for(out)
     renderer.render(inks, out, **{k: v for k, v in options.items() if v is not None})
+    log.info("wrote %s (%d line%s) with %s", out, len(inks), "" if len(inks) == 1 else "s",
+             type(renderer).__name__)
     if not quiet:
         console.print(f"wrote {out}")
-
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..plugins import get_toolkit
@@ -21,9 +22,10 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Print JSON for s
     if as_json:
         console.print_json(json.dumps(rows))
         return
-    table = Table(title="writesmooth plugins")
-    for col in ("plugin", "distribution", "version", "hooks"):
-        table.add_column(col)
+    table = Table(title="writesmooth plugins", box=box.SIMPLE_HEAD, title_justify="left")
+    for col in ("plugin", "distribution", "version"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("hooks", min_width=16)
     for r in rows:
         hooks = ", ".join(r["hooks"]) if not r["error"] else f"[red]failed: {r['error']}[/]"
         table.add_row(r["name"], r["distribution"] or "-", r["version"] or "-", hooks)
