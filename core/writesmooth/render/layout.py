@@ -14,7 +14,8 @@ from ..ink import Ink
 
 ROW_PX = 160          # default pixel height per row when no height is asked for
 MAX_SIDE = 8000       # refuse absurd canvases rather than eat the memory
-LABEL_PX_PER_CHAR = 8
+LABEL_CHAR_PX = 6     # label advance per character at label scale 1 (the PNG font's 5+1 pixels)
+LABEL_GAP_PX = 12     # between the label column and the ink
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Layout:
     strokes: list[np.ndarray]          # in pixels, y downwards
     labels: list[tuple[float, float, str]]  # (x, baseline y, text)
     scale: float                       # pixels per source unit
+    label_scale: int = 1               # labels grow with the row height: 7 px cap height each
 
 
 def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) -> Layout:
@@ -42,7 +44,9 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
     scale = height / src_h
     labels = [str(ink.meta.get("label", "")) for ink in inks]
     label_w = max((len(t) for t in labels), default=0)
-    label_px = (label_w * LABEL_PX_PER_CHAR + 12) if label_w else 0
+    # a 7-pixel label beside a 400-pixel row is unreadable; grow it with the row, in whole pixels
+    label_scale = int(min(max(height / n // 100 + 1, 1), 4))
+    label_px = (label_w * LABEL_CHAR_PX * label_scale + LABEL_GAP_PX) if label_w else 0
     width = int(np.ceil((row_w + 2 * pad) * scale + label_px))
     if width > MAX_SIDE or height > MAX_SIDE:
         raise WritesmoothError(f"figure of {width}x{height} pixels is too large; "
@@ -52,7 +56,7 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
     for row, (ink, box) in enumerate(zip(inks, boxes)):
         top = pad + row * (row_h + pad)
         if labels[row]:
-            placed.append((4.0, (top + row_h / 2) * scale + 4, labels[row]))
+            placed.append((4.0, (top + row_h / 2) * scale + 3.5 * label_scale, labels[row]))
         if box is None:
             continue
         x0, y0, _, y1 = box
@@ -63,7 +67,8 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
             p = (s + np.array([dx, dy], np.float32)) * np.float32(scale)
             p[:, 0] += label_px
             out.append(p)
-    return Layout(width=max(width, 1), height=int(height), strokes=out, labels=placed, scale=scale)
+    return Layout(width=max(width, 1), height=int(height), strokes=out, labels=placed,
+                  scale=scale, label_scale=label_scale)
 
 
 NAMED_COLOURS = {

@@ -23,5 +23,5 @@ class PngRenderer(Renderer):
         lay = layout(inks, height=height)
         cov = coverage(lay.strokes, lay.width, lay.height, stroke_width)
         for x, y, text in lay.labels:
-            stamp(cov, text, x, y)
+            stamp(cov, text, x, y, lay.label_scale)
         write_png(path, compose(cov, colour, background))

@@ -35,6 +35,7 @@ class SvgRenderer(Renderer):
             group.add(dwg.path(d=d))
         dwg.add(group)
         for x, y, text in lay.labels:
-            dwg.add(dwg.text(text, insert=(x, y), font_size="13px", font_family="sans-serif",
-                             fill="#444"))
+            # 9 px monospace per label scale: about the advance the layout reserved (6 px)
+            dwg.add(dwg.text(text, insert=(x, y), font_size=f"{9 * lay.label_scale}px",
+                             font_family="monospace", fill="#444"))
         dwg.save()
