@@ -14,6 +14,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_IAM = ROOT.parent / "shared" / "iam-ondb"
 
+# A tiny line file in the IAM-OnDB layout: two strokes, five points (y grows downwards).
+IAM_LINE = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<WhiteboardCaptureSession>
+  <WhiteboardDescription><SensorLocation corner="top_left"/></WhiteboardDescription>
+  <StrokeSet>
+    <Stroke colour="black" start_time="1.0" end_time="1.1">
+      <Point x="100" y="200" time="1.00"/><Point x="110" y="180" time="1.01"/>
+      <Point x="120" y="200" time="1.02"/>
+    </Stroke>
+    <Stroke colour="black" start_time="1.2" end_time="1.3">
+      <Point x="130" y="190" time="1.20"/><Point x="150" y="190" time="1.21"/>
+    </Stroke>
+  </StrokeSet>
+</WhiteboardCaptureSession>
+"""
+
 
 @pytest.fixture(scope="session")
 def project_root() -> Path:
@@ -27,6 +43,15 @@ def shared_iam() -> Path:
     if not (SHARED_IAM / "lineStrokes-all.tar.gz").is_file():
         pytest.skip(f"real IAM-OnDB data not found at {SHARED_IAM}")
     return SHARED_IAM
+
+
+@pytest.fixture
+def iam_line_file(tmp_path) -> Path:
+    """``tmp_path/a01-000u-01.xml``: the tiny :data:`IAM_LINE` (strokes
+    ``[(100,200) (110,180) (120,200)]`` and ``[(130,190) (150,190)]``)."""
+    path = tmp_path / "a01-000u-01.xml"
+    path.write_bytes(IAM_LINE)
+    return path
 
 
 @dataclass

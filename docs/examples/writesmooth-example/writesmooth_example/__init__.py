@@ -1,0 +1,1 @@
+"""writesmooth-example: a third-party writesmooth plugin written against the public contract."""
