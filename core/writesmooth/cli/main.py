@@ -5,7 +5,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 from ..errors import WritesmoothError
@@ -14,6 +13,13 @@ from .console import error_line, log, state
 
 def _debugging(argv: list[str]) -> bool:
     return state.debug or "--debug" in argv or os.environ.get("WRITESMOOTH_DEBUG") == "1"
+
+
+def _report(exc: BaseException, message: str, argv: list[str]) -> None:
+    if _debugging(argv):
+        traceback.print_exc()
+    log.debug("traceback of the error below", exc_info=exc)
+    error_line(" ".join(message.split()))  # one line, whatever the message holds
 
 
 def run(argv: list[str] | None = None, *, prog_name: str = "writesmooth") -> int:
@@ -25,29 +31,18 @@ def run(argv: list[str] | None = None, *, prog_name: str = "writesmooth") -> int
         from .app import build_app
 
         command = typer.main.get_command(build_app())
-        result = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
-        return result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        error_line("aborted")
-        return 130
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        return 130
+        # Standalone mode lets typer report usage errors, --help, --version and Ctrl-C itself,
+        # ending in SystemExit; nothing here needs click's exception classes, which newer typer
+        # releases vendor under a private name (click itself may not even be installed).
+        command.main(args=argv, prog_name=prog_name, standalone_mode=True)
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except WritesmoothError as exc:
-        if _debugging(argv):
-            traceback.print_exc()
-        log.debug("traceback of the error below", exc_info=True)
-        error_line(" ".join(str(exc).split()))  # one line, whatever the message holds
+        _report(exc, str(exc), argv)
         return exc.exit_code
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
-        if _debugging(argv):
-            traceback.print_exc()
-        error_line(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        _report(exc, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), argv)
         return 2
 
 
