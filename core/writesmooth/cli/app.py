@@ -18,6 +18,7 @@ CORE_COMMANDS = [
     ("plugins", "plugins", "plugins"),
     ("models", "models", "models"),
     ("render", "render", "render"),
+    ("compare", "compare", "compare"),
 ]
 
 LogLevel = Enum("LogLevel", {lvl: lvl for lvl in LOG_LEVELS}, type=str)  # type: ignore[misc]
