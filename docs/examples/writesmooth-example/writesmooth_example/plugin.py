@@ -21,7 +21,7 @@ class ExampleModel(writesmooth.Model):
 
     def smooth(self, sample, *, bias=0.75, seed=None):
         # A larger bias means a neater result, as for the real models: a wider window.
-        window = 3 + 2 * int(round(2 * max(bias, 0.0)))
+        window = 3 + 2 * int(round(max(bias, 0.0)))
         kernel = np.ones(window, np.float32) / window
         strokes = []
         for stroke in sample.strokes:
