@@ -15,6 +15,10 @@ LOG_BACKUPS = 50                   # ... and 50 files
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 log = logging.getLogger("writesmooth")
+# Until --log-file sets a handler, log records go nowhere: Python's last-resort handler would
+# otherwise print every error a second time on stderr.
+log.addHandler(logging.NullHandler())
+log.propagate = False
 
 
 class State:
