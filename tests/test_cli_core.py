@@ -62,10 +62,18 @@ def test_plugins_json_lists_the_distributions_and_builtin_renderers(run_cli):
     assert all(p["error"] is None for p in plugins.values())
 
 
+def test_plugins_json_says_what_each_plugin_provides(run_cli):
+    plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json").out)}
+    assert plugins["render"]["provides"] == {"renderers": [".png", ".svg"]}
+    assert plugins["formats"]["provides"] == {"formats": ["iam-xml"]}
+    assert "lstm-graves" in plugins["lstm_graves"]["provides"]["models"]
+    assert plugins["gan_stub"]["provides"] == {"models": ["gan-stub"]}
+
+
 def test_plugins_table(run_cli):
     result = run_cli("plugins")
     assert result.code == 0
-    for word in ("render", "writesmooth-lstm-graves", "register_models"):
+    for word in ("render", "writesmooth-lstm-graves", "renderers .png .svg", "models gan-stub"):
         assert word in result.out
 
 

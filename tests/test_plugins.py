@@ -77,7 +77,7 @@ def test_two_plugins_registering_one_model_name_is_an_error_naming_both(register
         get_toolkit().models
 
 
-def test_a_renderer_suffix_taken_by_a_builtin_is_an_error_naming_both(register_plugin):
+def test_a_renderer_suffix_taken_by_a_builtin_is_an_error_naming_both(register_plugin, run_cli):
     class MySvg(writesmooth.Renderer):
         suffixes = (".svg",)
 
@@ -85,6 +85,11 @@ def test_a_renderer_suffix_taken_by_a_builtin_is_an_error_naming_both(register_p
     with pytest.raises(PluginError, match="'.svg' is registered by both plugin 'render' and "
                                           "plugin 'my-svg'"):
         get_toolkit().renderers
+    # `writesmooth plugins` is where one looks for the culprit: it warns and still lists
+    result = run_cli("plugins")
+    assert result.code == 0 and "my-svg" in result.out
+    assert result.err_lines == ["warning: renderer suffix '.svg' is registered by both plugin "
+                                "'render' and plugin 'my-svg'"]
 
 
 def test_two_plugins_with_one_name_are_refused(register_plugin):

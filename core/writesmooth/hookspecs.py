@@ -41,7 +41,8 @@ def register_renderers(register):
 
 @hookspec
 def register_commands(app):
-    """Add commands to the ``writesmooth`` CLI: ``app`` is the root :class:`typer.Typer`.
+    """Add commands to the ``writesmooth`` CLI: ``app`` is a :class:`typer.Typer` whose commands
+    and sub-apps become part of the root command.
 
     Use ``app.command()`` or ``app.add_typer()``; a name already taken is an error naming both
     plugins.
