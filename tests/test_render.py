@@ -221,3 +221,11 @@ def test_a_single_point_ink_renders(tmp_path):
         renderer().render([Ink(strokes=[[[5, 5]]])], out)
         assert out.stat().st_size > 0
     assert (read_png(tmp_path / "dot.png")[..., 0] < 255).any()
+
+
+def test_a_flat_ink_keeps_a_sensible_size(tmp_path):
+    dash = Ink(strokes=[[[0, 10], [500, 10]]])
+    PngRenderer().render([dash], tmp_path / "dash.png")
+    width, height = read_png_size(tmp_path / "dash.png")
+    assert height == 160 and width < 8000
+    assert (read_png(tmp_path / "dash.png")[..., 0] < 255).any()

@@ -32,8 +32,10 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
     if not inks or all(ink.is_empty() for ink in inks):
         raise WritesmoothError("nothing to draw: the ink has no points")
     boxes = [None if ink.is_empty() else ink.bounds() for ink in inks]
-    row_h = max(b[3] - b[1] for b in boxes if b) or 1.0
     row_w = max(b[2] - b[0] for b in boxes if b) or 1.0
+    # a flat ink (a dash, a single point) has no height to scale by: give it a band at least
+    # 1/50 of its width, or its width would be blown up past any canvas
+    row_h = max(max(b[3] - b[1] for b in boxes if b), row_w / 50) or 1.0
     pad = margin * row_h + 1e-6
     n = len(inks)
     src_h = n * row_h + (n + 1) * pad
