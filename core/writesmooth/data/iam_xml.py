@@ -1,4 +1,8 @@
-"""IAM-OnDB line files (``lineStrokes/a01/a01-000/a01-000u-01.xml``): read and write one line."""
+"""IAM-OnDB line files (``lineStrokes/a01/a01-000/a01-000u-01.xml``): read and write one line.
+
+This is the careful reader: every file it accepts is well-formed XML without a DTD. Dataset
+loads try the byte-level reader in :mod:`.iam_fast` first and fall back to this one.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,13 +16,18 @@ from .xmlsafe import parse_xml
 
 
 def line_id_from_name(name: str | Path) -> str:
-    """``.../a01-000u-01.xml`` -> ``a01-000u-01``."""
-    return Path(str(name)).name.rsplit(".", 1)[0]
+    """``.../a01-000u-01.xml`` -> ``a01-000u-01`` (also for archive members ``x.tar.gz:...``)."""
+    return str(name).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def parse_iam_line(data: bytes, name: str | Path) -> Ink:
-    """Parse the bytes of one IAM-OnDB line file into an :class:`Ink` (text empty: the
-    transcript lives in the form's ascii file). Raises :class:`InkFormatError` on bad input."""
+def parse_iam_strokes(data: bytes, name: str | Path
+                      ) -> tuple[list[np.ndarray], str | None, str]:
+    """``(strokes, writer, text)`` of one line file; strokes without points are dropped.
+
+    ``writer`` is ``<Form writerID=...>`` where the file has one (the line files of the IAM-OnDB
+    distribution do not), ``text`` the ``<Text>`` element that :func:`write_iam_line` adds.
+    Raises :class:`InkFormatError` naming the file on bad input.
+    """
     root = parse_xml(data, name)
     strokeset = root.find("StrokeSet")
     if strokeset is None:
@@ -37,24 +46,35 @@ def parse_iam_line(data: bytes, name: str | Path) -> Ink:
         strokes.append(arr)
     if not strokes:
         raise InkFormatError(f"{name}: the line file has no points")
-    text = ""
-    line_id = line_id_from_name(name)
-    writer = None
     form = root.find("Form")
-    if form is not None:
-        writer = form.get("writerID")
-    text_el = root.find("Text")  # written by write_iam_line so that exports keep their text
-    if text_el is not None and text_el.text:
-        text = text_el.text
-    return Ink(strokes=strokes, text=text, id=line_id, source=str(name), writer=writer)
+    writer = form.get("writerID") if form is not None else None
+    text_el = root.find("Text")
+    text = (text_el.text or "") if text_el is not None else ""
+    return strokes, writer, text
 
 
-def write_iam_line(ink: Ink, path: Path) -> None:
-    """Write ``ink`` in the IAM line layout. The text goes into an extra ``<Text>`` element
-    (the original files keep it in the form's ascii file), which :func:`parse_iam_line` reads."""
+def parse_iam_line(data: bytes, name: str | Path) -> Ink:
+    """Parse the bytes of one IAM-OnDB line file into an :class:`Ink` (text empty unless the file
+    has a ``<Text>``: the transcript lives in the form's ascii file). Raises
+    :class:`InkFormatError` on bad input."""
+    strokes, writer, text = parse_iam_strokes(data, name)
+    return Ink(strokes=strokes, text=text, id=line_id_from_name(name), source=str(name),
+               writer=writer)
+
+
+def iam_line_bytes(ink: Ink) -> bytes:
+    """``ink`` in the IAM line layout. The text goes into an extra ``<Text>`` element (the
+    original files keep it in the form's ascii file), the writer into ``<Form writerID>``; both
+    are read back by :func:`parse_iam_line`."""
     root = etree.Element("WhiteboardCaptureSession")
+    if ink.writer:
+        etree.SubElement(root, "Form", writerID=ink.writer)
     if ink.text:
-        etree.SubElement(root, "Text").text = ink.text
+        try:
+            etree.SubElement(root, "Text").text = ink.text
+        except ValueError:
+            raise InkFormatError(f"line {ink.id or '?'}: its text holds characters that XML "
+                                 "cannot represent") from None
     sset = etree.SubElement(root, "StrokeSet")
     t = 0.0
     for stroke in ink.strokes:
@@ -62,9 +82,15 @@ def write_iam_line(ink: Ink, path: Path) -> None:
         for x, y in stroke.tolist():
             etree.SubElement(el, "Point", x=_num(x), y=_num(y), time=f"{t:.2f}")
             t += 0.01
-    Path(path).write_bytes(etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1",
-                                          pretty_print=True))
+    # UTF-8 rather than the originals' ISO-8859-1, so any text survives.
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_iam_line(ink: Ink, path: Path) -> None:
+    """Write ``ink`` to ``path`` in the IAM line layout (see :func:`iam_line_bytes`)."""
+    Path(path).write_bytes(iam_line_bytes(ink))
 
 
 def _num(v: float) -> str:
+    """Shortest text that reads back as the same float32 (integers without a decimal point)."""
     return str(int(v)) if float(v).is_integer() else repr(float(v))

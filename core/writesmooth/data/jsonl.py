@@ -1,0 +1,102 @@
+"""JSON lines: one ink per line, ``{"id", "text", "strokes": [[[x, y], ...], ...]}``.
+
+An optional ``"writer"`` is kept. A ``.json`` file may also hold one such object or a list of
+them. Coordinates are written as integers where they are integral, otherwise as the shortest
+decimal that reads back as the same float32, so a file read back equals what was written.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..errors import InkFormatError
+from ..ink import Ink
+
+
+def read_jsonl(data: bytes, name: str | Path) -> list[Ink]:
+    """The inks of a JSON-lines (or JSON) document; raises :class:`InkFormatError`."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InkFormatError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    records = _whole_document(text)
+    if records is None:
+        records = []
+        for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is text
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise InkFormatError(f"{name}: line {number}: not JSON ({exc.msg})") from None
+    inks = [_ink(record, f"{name}: line {number}", name) for number, record in records]
+    if not inks:
+        raise InkFormatError(f"{name}: holds no handwriting")
+    return inks
+
+
+def _whole_document(text: str) -> list[tuple[int, Any]] | None:
+    """A ``.json`` document that is one object or a list of them; ``None`` for JSON lines."""
+    if not text.lstrip().startswith(("[", "{")):
+        return None
+    try:  # JSON lines with two or more records fail here after the first ("extra data")
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    items = value if isinstance(value, list) else [value]
+    return [(i + 1, item) for i, item in enumerate(items)]
+
+
+def _ink(record: Any, where: str, name: str | Path) -> Ink:
+    if not isinstance(record, dict):
+        raise InkFormatError(f"{where}: expected an object with \"strokes\"")
+    strokes = record.get("strokes")
+    if not isinstance(strokes, list):
+        raise InkFormatError(f"{where}: \"strokes\" must be a list of strokes")
+    arrays = []
+    for s, stroke in enumerate(strokes, 1):
+        if not isinstance(stroke, list) or not all(_is_point(p) for p in stroke):
+            raise InkFormatError(f"{where}: stroke {s} must be a list of [x, y] numbers")
+        if stroke:
+            arrays.append(np.array(stroke, np.float32).reshape(-1, 2))
+    for field in ("id", "text", "writer"):
+        if record.get(field) is not None and not isinstance(record[field], str):
+            raise InkFormatError(f"{where}: \"{field}\" must be a string")
+    return Ink(strokes=arrays, text=record.get("text") or "", id=record.get("id") or "",
+               writer=record.get("writer"), source=str(name))
+
+
+def _is_point(p: Any) -> bool:
+    return (isinstance(p, list) and len(p) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p))
+
+
+def ink_record(ink: Ink) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": ink.id, "text": ink.text}
+    if ink.writer is not None:
+        record["writer"] = ink.writer
+    record["strokes"] = [[[_num(x), _num(y)] for x, y in s.tolist()] for s in ink.strokes]
+    return record
+
+
+def jsonl_lines(inks: Iterable[Ink]) -> Iterable[str]:
+    """One line of JSON per ink (without the line end)."""
+    for ink in inks:
+        yield json.dumps(ink_record(ink), ensure_ascii=False, separators=(",", ":"))
+
+
+def write_jsonl(inks: Iterable[Ink], path: Path) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            for line in jsonl_lines(inks):
+                fh.write(line + "\n")
+    except UnicodeEncodeError:  # a lone surrogate, which only a broken reader can produce
+        raise InkFormatError(f"{path}: a text holds characters that UTF-8 cannot hold") from None
+
+
+def _num(v: float) -> int | float:
+    return int(v) if float(v).is_integer() else float(v)
