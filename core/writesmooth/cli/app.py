@@ -18,6 +18,7 @@ CORE_COMMANDS = [
     ("plugins", "plugins", "plugins"),
     ("models", "models", "models"),
     ("render", "render", "render"),
+    ("data", "data_app", "data"),
     ("compare", "compare", "compare"),
 ]
 

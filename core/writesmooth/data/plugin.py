@@ -4,6 +4,10 @@ from writesmooth import hookimpl
 
 @hookimpl
 def register_datasets(register):
-    from .formats import IamLineFormat
+    from .dataset import IamOnDbLayout
+    from .formats import IamLineFormat, InkmlFormat, JsonLinesFormat
 
     register(IamLineFormat)
+    register(InkmlFormat)
+    register(JsonLinesFormat)
+    register(IamOnDbLayout)
