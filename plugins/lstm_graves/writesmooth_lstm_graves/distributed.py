@@ -1,0 +1,96 @@
+"""Several processes (torchrun): process group, device per process, and small collectives.
+
+``torchrun --nproc_per_node=N -m writesmooth train ...`` sets ``WORLD_SIZE``, ``RANK`` and
+``LOCAL_RANK``; each process then trains on its share of the batches with DistributedDataParallel
+(gloo on CPUs, NCCL on GPUs), and only rank 0 writes checkpoints, logs, plots and progress.
+Without those variables everything here is a no-op for one process.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from writesmooth import WritesmoothError
+
+
+@dataclass
+class Dist:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+    device: torch.device = torch.device("cpu")
+    started_here: bool = False  # whether this module initialised the process group
+
+    @property
+    def enabled(self) -> bool:
+        return self.world > 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def resolve_device(request: str, local_rank: int = 0) -> torch.device:
+    request = (request or "auto").lower()
+    if request == "auto":
+        request = "cuda" if torch.cuda.is_available() else "cpu"
+    if request.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise WritesmoothError(f"--device {request}: no CUDA GPU is available "
+                                   f"(torch {torch.__version__}); use --device cpu or auto")
+        if request == "cuda":
+            return torch.device("cuda", local_rank % torch.cuda.device_count())
+        return torch.device(request)
+    if request != "cpu":
+        raise WritesmoothError(f"unknown device '{request}' (use auto, cpu, cuda or cuda:N)")
+    return torch.device("cpu")
+
+
+def setup(device_request: str) -> Dist:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = resolve_device(device_request, local_rank)
+    if world <= 1:
+        return Dist(device=device)
+    started = False
+    if not dist.is_initialized():
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend=backend)
+        started = True
+    return Dist(rank, world, local_rank, device, started)
+
+
+def teardown(d: Dist) -> None:
+    if d.started_here and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def all_sum(d: Dist, values: list[float]) -> list[float]:
+    """Sum a few numbers over the processes (float64: nats summed over a set reach 1e6)."""
+    if not d.enabled:
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64,
+                     device=d.device if d.device.type == "cuda" else "cpu")
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def any_flag(d: Dist, flag: bool) -> bool:
+    """True on every process when it is true on any: all must skip a bad batch together."""
+    return bool(all_sum(d, [1.0 if flag else 0.0])[0] > 0) if d.enabled else flag
+
+
+def broadcast_flag(d: Dist, flag: bool) -> bool:
+    """Rank 0's decision, on every process (checkpoint times come from rank 0's clock)."""
+    if not d.enabled:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0],
+                     device=d.device if d.device.type == "cuda" else "cpu")
+    dist.broadcast(t, src=0)
+    return bool(t.item() > 0)
