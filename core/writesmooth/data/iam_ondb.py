@@ -66,6 +66,7 @@ def _stem(member: str) -> str:
 class _LineFile:
     form: str
     number: int
+    member: str     # name inside its source
     name: str       # report name
     share: int
     index: int      # position among the share's parsed lines, or -1
@@ -85,13 +86,13 @@ def load_iam(root: Path, *, workers: int | None = None,
     by_form: dict[str, list[_LineFile]] = {}
     for f in files:
         by_form.setdefault(f.form, []).append(f)
-    expected_ascii = "ascii" if ascii_source is None else ascii_source.label
     for form in sorted(by_form):
         group = sorted(by_form[form], key=lambda f: f.number)
         transcript = transcripts.get(form)
         if transcript is None:
-            skipped.append((f"{expected_ascii}: {form}.txt", f"no transcript for form {form}: "
-                            f"its {len(group)} line file(s) skipped"))
+            skipped.append((_expected_transcript(group[0], ascii_source),
+                            f"no transcript for form {form}: its {len(group)} line file(s) "
+                            "skipped"))
             continue
         if transcript.lines is None:
             skipped.append((transcript.source, f"{transcript.problem}: form {form} "
@@ -110,6 +111,16 @@ def load_iam(root: Path, *, workers: int | None = None,
     splits = read_splits(split_files(root))
     return _assemble(order, shares, skipped, splits, location=str(root),
                      line_files=len(files))
+
+
+def _expected_transcript(line: _LineFile, ascii_source: Source | None) -> str:
+    """Where the distribution keeps the form's ascii file: ``lineStrokes`` becomes ``ascii``
+    in the line file's path (``.../lineStrokes/a01/a01-000/`` -> ``.../ascii/a01/a01-000/``)."""
+    folder = line.member.rsplit("/", 1)[0] if "/" in line.member else ""
+    member = (folder.replace("lineStrokes", "ascii") + "/" if folder else "") + f"{line.form}.txt"
+    if ascii_source is None:
+        return f"ascii/{member}"
+    return ascii_source.name_of(member)
 
 
 def _line_files(source: Source, shares: list[ParsedShare]
@@ -136,7 +147,8 @@ def _line_files(source: Source, shares: list[ParsedShare]
                 skipped.append((name, f"a second line file {line_id}"))
                 continue
             seen.add(line_id)
-            files.append(_LineFile(match.group(1), int(match.group(2)), name, s, index, problem))
+            files.append(_LineFile(match.group(1), int(match.group(2)), member, name, s, index,
+                                   problem))
     return files, skipped
 
 

@@ -1,7 +1,8 @@
 """InkML (W3C Ink Markup Language 1.0): ``<ink>`` with ``<trace>``s, text in an annotation.
 
-One ink per file is written as ``<ink>`` holding ``<annotation type="truth">`` and the traces;
-several as one ``<traceGroup xml:id=...>`` each, holding its own annotation and traces. Reading
+One ink per file is written as ``<ink>`` holding ``<annotation type="truth">`` (the text),
+``"id"`` and ``"writer"`` annotations and the traces; several as one ``<traceGroup>`` each
+(with ``xml:id`` where the id is an NCName), holding its own annotations and traces. Reading
 accepts both, a ``<traceFormat>`` that puts X and Y elsewhere than first, and the spec's value
 qualifiers (``!`` explicit, ``'`` first difference, ``"`` second difference).
 """
@@ -15,11 +16,13 @@ from lxml import etree
 
 from ..errors import InkFormatError
 from ..ink import Ink
+from .iam_xml import point_numbers
 from .xmlsafe import parse_xml
 
 NS = "http://www.w3.org/2003/InkML"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 TEXT_TYPES = ("truth", "transcription", "text", "label")  # annotation types read as the text
+_NCNAME = re.compile(r"[A-Za-z_][\w.-]*$")  # what xml:id allows (ASCII subset)
 _VALUE = re.compile(r"""([!'"]?)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[TF*?])""")
 
 
@@ -48,7 +51,7 @@ def read_inkml(data: bytes, name: str | Path) -> list[Ink]:
         strokes = [_trace_points(t, x_at, y_at, name) for t in traces]
         strokes = [s for s in strokes if len(s)]
         inks.append(Ink(strokes=strokes, text=_annotation(holder, TEXT_TYPES),
-                        id=holder.get(XML_ID) or _annotation(holder, ("id",)),
+                        id=_annotation(holder, ("id",)) or holder.get(XML_ID) or "",
                         writer=_annotation(holder, ("writer",)) or None, source=str(name)))
     if not any(ink.n_points for ink in inks):
         raise InkFormatError(f"{name}: the InkML has no trace with points")
@@ -120,19 +123,19 @@ def inkml_bytes(inks: list[Ink]) -> bytes:
     """An InkML document holding ``inks`` (see the module's docstring for the layout)."""
     root = etree.Element(f"{{{NS}}}ink", nsmap={None: NS})
     if len(inks) == 1:
-        _fill(root, inks[0], id_note=True)
+        _fill(root, inks[0])
     else:
         for ink in inks:
             group = etree.SubElement(root, f"{{{NS}}}traceGroup")
-            if ink.id:
+            if _NCNAME.match(ink.id):
                 group.set(XML_ID, ink.id)
-            _fill(group, ink, id_note=False)
+            _fill(group, ink)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _fill(holder: etree._Element, ink: Ink, *, id_note: bool) -> None:
-    # The root <ink> has no id attribute in the spec, so a lone ink's id is an annotation.
-    notes = [("truth", ink.text), ("writer", ink.writer or ""), ("id", ink.id if id_note else "")]
+def _fill(holder: etree._Element, ink: Ink) -> None:
+    # The id is also an annotation: <ink> has no id attribute, and xml:id takes only NCNames.
+    notes = [("truth", ink.text), ("writer", ink.writer or ""), ("id", ink.id)]
     for kind, value in notes:
         if value:
             note = etree.SubElement(holder, f"{{{NS}}}annotation", type=kind)
@@ -143,8 +146,4 @@ def _fill(holder: etree._Element, ink: Ink, *, id_note: bool) -> None:
                                      "XML cannot represent") from None
     for stroke in ink.strokes:
         trace = etree.SubElement(holder, f"{{{NS}}}trace")
-        trace.text = ", ".join(f"{_num(x)} {_num(y)}" for x, y in stroke.tolist())
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
+        trace.text = ", ".join(f"{x} {y}" for x, y in point_numbers(stroke))

@@ -7,7 +7,6 @@ decimal that reads back as the same float32, so a file read back equals what was
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from ..errors import InkFormatError
 from ..ink import Ink
+from .iam_xml import point_numbers
 
 
 def read_jsonl(data: bytes, name: str | Path) -> list[Ink]:
@@ -59,10 +59,11 @@ def _ink(record: Any, where: str, name: str | Path) -> Ink:
         raise InkFormatError(f"{where}: \"strokes\" must be a list of strokes")
     arrays = []
     for s, stroke in enumerate(strokes, 1):
-        if not isinstance(stroke, list) or not all(_is_point(p) for p in stroke):
+        arr = _stroke_array(stroke)
+        if arr is None:
             raise InkFormatError(f"{where}: stroke {s} must be a list of [x, y] numbers")
-        if stroke:
-            arrays.append(np.array(stroke, np.float32).reshape(-1, 2))
+        if len(arr):
+            arrays.append(arr)
     for field in ("id", "text", "writer"):
         if record.get(field) is not None and not isinstance(record[field], str):
             raise InkFormatError(f"{where}: \"{field}\" must be a string")
@@ -70,16 +71,29 @@ def _ink(record: Any, where: str, name: str | Path) -> Ink:
                writer=record.get("writer"), source=str(name))
 
 
-def _is_point(p: Any) -> bool:
-    return (isinstance(p, list) and len(p) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p))
+def _stroke_array(stroke: Any) -> np.ndarray | None:
+    """``(N, 2)`` float32 points, or ``None`` if ``stroke`` is not a list of ``[x, y]``
+    numbers. One numpy conversion per stroke rather than a check per number: strings, nulls
+    and ragged points all give an array whose type or shape is wrong."""
+    if not isinstance(stroke, list):
+        return None
+    if not stroke:
+        return np.zeros((0, 2), np.float32)
+    try:
+        arr = np.array(stroke)
+    except (ValueError, TypeError):  # ragged
+        return None
+    if arr.dtype.kind not in "iuf" or arr.ndim != 2 or arr.shape[1] != 2:
+        return None
+    arr = arr.astype(np.float32)
+    return arr if np.isfinite(arr).all() else None
 
 
 def ink_record(ink: Ink) -> dict[str, Any]:
     record: dict[str, Any] = {"id": ink.id, "text": ink.text}
     if ink.writer is not None:
         record["writer"] = ink.writer
-    record["strokes"] = [[[_num(x), _num(y)] for x, y in s.tolist()] for s in ink.strokes]
+    record["strokes"] = [point_numbers(s) for s in ink.strokes]
     return record
 
 
@@ -96,7 +110,3 @@ def write_jsonl(inks: Iterable[Ink], path: Path) -> None:
                 fh.write(line + "\n")
     except UnicodeEncodeError:  # a lone surrogate, which only a broken reader can produce
         raise InkFormatError(f"{path}: a text holds characters that UTF-8 cannot hold") from None
-
-
-def _num(v: float) -> int | float:
-    return int(v) if float(v).is_integer() else float(v)

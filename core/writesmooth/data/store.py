@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -141,7 +143,7 @@ def load_store(path: Path, *, key: str | None = None) -> LineStore | None:
             load_points=lambda: _read_points(npz), location=str(npz["location"]),
             skipped=list(zip(_unpack(npz, "skipped_sources"), _unpack(npz, "skipped_reasons"))),
             splits=splits, line_files=int(npz["line_files"]))
-    except (OSError, ValueError, KeyError, EOFError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise WritesmoothError(f"{path}: not a readable writesmooth dataset file ({exc})") from None
     return store
 
