@@ -19,8 +19,9 @@ Why the checks are enough: the file is ASCII without '!' (no DTD, entity, commen
 stroke must open with a ``<Stroke ...>`` tag matched in full, every other ``<`` in it must start
 a ``<Point .../>`` matched in full by :data:`_POINT` (counted: one ``<`` too many and the file
 goes to the careful reader), and nothing but text may follow the last ``</Stroke>``. The rest
-of the document (header and tail) is parsed by lxml with the ``<StrokeSet>`` emptied, which
-checks that it is well-formed and that the StrokeSet is the root's only one.
+of the document (header and tail) either matches the distribution's header exactly or is parsed
+by lxml with the ``<StrokeSet>`` emptied, which checks that it is well-formed and that the
+StrokeSet is the root's only one.
 """
 from __future__ import annotations
 
@@ -41,6 +42,14 @@ _POINT = re.compile(rb'<Point x="(-?\d{1,7}" y="-?\d{1,7})" time="[^"]*"/>')
 _STROKE_OPEN = re.compile(
     rb'\s*<Stroke colour="[^"]*" start_time="[^"]*" end_time="[^"]*">')
 _OPEN, _CLOSE = b"<StrokeSet>", b"</StrokeSet>"
+# The header and tail of the distribution's files, in full: checked with a regex, they need no
+# parser (fixed attribute names again rule out repeats). Any other header goes to lxml.
+_HEAD = re.compile(
+    rb'<\?xml version="1\.0" encoding="ISO-8859-1"\?>\s*<WhiteboardCaptureSession>\s*'
+    rb'<WhiteboardDescription>\s*(?:<SensorLocation corner="[^"<]*"/>\s*|'
+    rb'<(?:Diagonally|Vertically|Horizontally)OppositeCoords x="[^"<]*" y="[^"<]*"/>\s*)*'
+    rb'</WhiteboardDescription>\s*')
+_TAIL = re.compile(rb'\s*</WhiteboardCaptureSession>\s*')
 
 
 def fast_line(data: bytes) -> tuple[list[bytes], list[int], str | None] | None:
@@ -56,9 +65,12 @@ def fast_line(data: bytes) -> tuple[list[bytes], list[int], str | None] | None:
     start, end = data.find(_OPEN), data.find(_CLOSE)
     if start < 0 or end < start:
         return None
-    ok, writer = _check_header(data[:start] + b"<StrokeSet/>" + data[end + len(_CLOSE):])
-    if not ok:
-        return None
+    if _HEAD.fullmatch(data, 0, start) and _TAIL.fullmatch(data, end + len(_CLOSE)):
+        writer = None
+    else:
+        ok, writer = _check_header(data[:start] + b"<StrokeSet/>" + data[end + len(_CLOSE):])
+        if not ok:
+            return None
     start += len(_OPEN)
     pieces = data[start:end].split(b"</Stroke>")
     if b"<" in pieces.pop():  # after the last </Stroke>: nothing but text

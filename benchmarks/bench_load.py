@@ -1,0 +1,111 @@
+"""Loading the IAM-OnDB: writesmooth against a plain lxml loop, and from its cache.
+
+    python benchmarks/bench_load.py [PATH]      (default: ../shared/iam-ondb from the repo root)
+
+Prints, from one run on this machine:
+  reference  a plain single-process loop: stream the archive with tarfile, parse every line file
+             with lxml (entities and network off), its points into numpy arrays
+  cold       load_dataset(PATH, use_cache=False): everything writesmooth does on a first load
+             except writing the cache (pairing, splits and skip report included)
+  ratio      reference / cold
+  cache      size of the .npz cache written by a first load
+  warm       wall time of `writesmooth data stats PATH --json` in a fresh interpreter with the
+             cache in place (best and median of 5), start-up included
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT.parent / "shared" / "iam-ondb"
+
+
+def reference_load(path: Path) -> tuple[int, int]:
+    """(line files, points) read the plain way."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    lines = points = 0
+
+    def parse(data: bytes) -> None:
+        nonlocal lines, points
+        root = etree.fromstring(data, parser)
+        strokes = [np.array([(float(p.get("x")), float(p.get("y"))) for p in s.iter("Point")],
+                            np.float32) for s in root.iter("Stroke")]
+        lines += 1
+        points += sum(len(s) for s in strokes)
+
+    archive = path / "lineStrokes-all.tar.gz"
+    if archive.is_file():
+        with tarfile.open(archive, "r|gz") as tar:
+            for member in tar:
+                if member.isfile() and member.name.endswith(".xml"):
+                    parse(tar.extractfile(member).read())
+    else:
+        folder = next(p for p in (path / "lineStrokes-all", path / "lineStrokes") if p.is_dir())
+        for file in sorted(folder.rglob("*.xml")):
+            parse(file.read_bytes())
+    return lines, points
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def warm_stats(path: Path, cache: Path, runs: int = 5) -> list[float]:
+    script = shutil.which("writesmooth")
+    command = ([script] if script else [sys.executable, "-m", "writesmooth"]) + [
+        "data", "stats", str(path), "--json", "--cache-dir", str(cache)]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    if not path.exists():
+        sys.exit(f"no IAM-OnDB at {path}")
+    from writesmooth.data.dataset import load_dataset
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"IAM-OnDB at {path} ({cores} cores)")
+    for archive in path.glob("*.tar.gz"):  # read once, so neither side pays for the disk
+        archive.read_bytes()
+
+    cold, ds = timed(load_dataset, path, use_cache=False)
+    points = int(ds.store.stroke_lengths.sum())
+    print(f"cold load (writesmooth, no cache) {cold:7.2f} s   {len(ds):,} lines paired, "
+          f"{points:,} points, {len(ds.skipped)} skipped")
+    ref, (ref_lines, ref_points) = timed(reference_load, path)
+    print(f"reference (lxml loop, 1 process)  {ref:7.2f} s   {ref_lines:,} line files, "
+          f"{ref_points:,} points")
+    print(f"ratio reference / cold            {ref / cold:7.2f} x")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        first, ds = timed(load_dataset, path, cache_dir=tmp)
+        size = ds.cache_path.stat().st_size
+        print(f"first load, cache written         {first:7.2f} s   cache {size / 1e6:.1f} MB "
+              f"({ds.cache_path.name})")
+        again, _ = timed(load_dataset, path, cache_dir=tmp)
+        print(f"warm load_dataset (in process)    {again:7.3f} s")
+        times = warm_stats(path, Path(tmp))
+        print(f"warm `writesmooth data stats --json` (fresh interpreter): best "
+              f"{min(times):.3f} s, median {statistics.median(times):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
