@@ -1,0 +1,255 @@
+"""Writing text (Graves 2013, section 5) and smoothing a sample by priming (section 5.5).
+
+All lines of a request are sampled together as one batch: one :class:`FastStepper` step and one
+biased draw per time step for every line at once. A line is finished by Graves' rule: the window
+has moved past the last character, i.e. ``phi`` at position ``U`` (the padded slot one past the
+text) exceeds ``phi`` at every real position. The pen usually is still in the last letter at that
+moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points). A window so
+far past the end that ``phi`` underflows to zero everywhere (its weighted centre beyond ``U + 1``)
+counts as past it too. A line that reaches its step cap first is cut there and marked
+``meta["hit_cap"] = True``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from writesmooth import Ink, WritesmoothError
+
+from . import convert
+from .fast_step import FastStepper, MixtureSampler
+from .priming import check_sample, prime_offsets
+from .weights import Bundle
+
+POINTS_PER_CHAR_CAP = 40  # IAM-OnDB writes about 21 points per character (5-95 %: 13-30)
+CAP_BASE = 100            # ... plus a margin, so one short word is not cut while it starts
+LIFT_GRACE = 40           # after the window passed the end: points allowed until the pen lifts
+CHECK_EVERY = 16          # steps between checks that every line is finished (a host sync)
+MAX_BATCH = 64            # lines per batch; longer texts run as several batches
+START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
+
+
+def step_cap(n_chars: int) -> int:
+    """The most points a line of ``n_chars`` characters may take."""
+    return POINTS_PER_CHAR_CAP * n_chars + CAP_BASE
+
+
+def check_text(bundle: Bundle, texts: Sequence[str]) -> None:
+    """Raise naming every character the model has no class for."""
+    unknown = sorted({ch for t in texts for ch in bundle.alphabet.unknown_chars(t)})
+    if unknown:
+        shown = ", ".join(repr(ch) for ch in unknown)
+        raise WritesmoothError(
+            f"the text has {len(unknown)} character{'s' if len(unknown) > 1 else ''} the model "
+            f"'{bundle.model}' has no class for: {shown} (--replace-unknown maps them to the "
+            f"closest known ones)")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _seed(seed: int | None) -> int:
+    # a random seed is still a seed: it is reported in meta so the output can be reproduced
+    return int.from_bytes(os.urandom(4), "little") if seed is None else int(seed)
+
+
+def _device(bundle: Bundle) -> torch.device:
+    return next(bundle.net.parameters()).device
+
+
+def _require_conditional(bundle: Bundle) -> None:
+    if not bundle.config.conditional:
+        raise WritesmoothError(f"model '{bundle.model}' is unconditional: it cannot write text")
+
+
+@dataclass
+class Prime:
+    """A handwriting sample ready to be fed: its text and normalised offsets ``(P-1, 3)``."""
+
+    text: str
+    offsets: torch.Tensor
+    info: dict
+
+
+def make_prime(bundle: Bundle, sample: Ink) -> Prime:
+    check_sample(sample)
+    text = _one_line(sample.text)
+    offsets, info = prime_offsets(sample.replace(text=text), bundle.norm)
+    return Prime(text, torch.from_numpy(offsets).to(_device(bundle)), info)
+
+
+# --- the sampling loop -------------------------------------------------------------------
+class _StopTracker:
+    """Per line: the step the window passed the end, the step it ended, whether the cap cut it."""
+
+    def __init__(self, caps: list[int]) -> None:
+        self.caps = caps
+        self.passed: list[int | None] = [None] * len(caps)
+        self.end: list[int | None] = [None] * len(caps)
+        self.hit_cap = [False] * len(caps)
+
+    def update(self, past: np.ndarray, eos: np.ndarray, t0: int) -> bool:
+        """Scan steps ``t0 ..`` (rows of ``past``/``eos``, ``(n, B)``); True when all ended."""
+        for b, cap in enumerate(self.caps):
+            if self.end[b] is not None:
+                continue
+            lim = min(len(past), cap - t0)  # rows of this scan that lie within the line's cap
+            if self.passed[b] is None:
+                hits = np.flatnonzero(past[:lim, b])
+                if len(hits):
+                    self.passed[b] = t0 + int(hits[0])
+            if self.passed[b] is not None:
+                start = max(self.passed[b] - t0, 0)
+                lifts = np.flatnonzero(eos[start:lim, b] > 0.5)
+                if len(lifts):
+                    self.end[b] = t0 + start + int(lifts[0])
+                elif t0 + lim - 1 >= self.passed[b] + LIFT_GRACE:
+                    self.end[b] = self.passed[b] + LIFT_GRACE
+            if self.end[b] is None and t0 + lim >= cap:
+                self.end[b] = cap - 1
+                self.hit_cap[b] = self.passed[b] is None  # the cap cut it before the end
+        return all(e is not None for e in self.end)
+
+
+def sample_batch(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
+                 prime: Prime | None = None, stop_rule: bool = True,
+                 caps: list[int] | None = None,
+                 use_numpy: bool | None = None) -> list[tuple[np.ndarray, bool]]:
+    """Sample one line per text, all at once. Returns per line its normalised offsets
+    ``(T, 3)`` (without the priming) and whether it hit its cap. ``stop_rule=False`` runs every
+    line to its cap (benchmarks)."""
+    net, dev = bundle.net, _device(bundle)
+    full = [f"{prime.text} {t}" if prime else t for t in texts]
+    B, lens = len(texts), [len(f) for f in full]
+    U1 = max(lens) + 1  # one padded slot past the longest text: the stop rule's position U
+    chars = torch.zeros(B, U1, dtype=torch.int64)
+    char_mask = torch.zeros(B, U1)
+    for b, f in enumerate(full):
+        chars[b, :len(f)] = torch.from_numpy(bundle.alphabet.encode(f))
+        char_mask[b, :len(f)] = 1.0
+    chars, char_mask = chars.to(dev), char_mask.to(dev)
+    caps = caps or [step_cap(len(t)) for t in texts]
+    T = max(caps)
+    with torch.inference_mode():
+        onehot = net.one_hot(chars, char_mask)
+    stepper = FastStepper(net, B, onehot, use_numpy=use_numpy)
+    if prime is not None:  # teacher-forced over the sample, as in training
+        with torch.inference_mode():
+            seq = prime.offsets
+            start = torch.tensor([START], device=dev, dtype=seq.dtype)
+            x_in = torch.cat([start, seq[:-1]])[:, None].expand(-1, B, -1).contiguous()
+            _, _, state, _ = net(x_in, chars, char_mask)
+        stepper.load_state(state)
+        stepper.set_input(seq[-1])
+    draw = MixtureSampler(stepper, bundle.config.mixtures, bias, generator)
+    host = stepper.use_numpy  # numpy buffers on the CPU path, torch ones on a device
+    lib = np if host else torch
+    out = np.zeros((T, B, 3), np.float32) if host else torch.zeros(T, B, 3, device=dev)
+    past = np.zeros((T, B), bool) if host else torch.zeros(T, B, dtype=torch.bool, device=dev)
+    # positions after a line's own slot U must not count for it: -inf there
+    beyond = np.zeros((B, U1), np.float32)
+    for b, n in enumerate(lens):
+        beyond[b, n + 1:] = -np.inf
+    lens_a, far = np.array(lens), np.array(lens, np.float32) + 1.0
+    K = bundle.config.window
+    if host:
+        phi, a, kappa = stepper.np["phi3"][:, 0], stepper.np["abk"][:, :K], stepper.np["kappa"]
+    else:
+        phi, a, kappa = stepper.phi, stepper.abk[:, :K], stepper.kappa
+        beyond, lens_a, far = (torch.from_numpy(v).to(dev) for v in (beyond, lens_a, far))
+    masked, ak = lib.zeros_like(beyond), lib.zeros_like(kappa)
+    tracker, t0 = _StopTracker(caps), 0
+    for t in range(T):
+        stepper.step()
+        draw.draw(out[t])
+        if not stop_rule:
+            continue
+        # argmax over positions 0..U picks U only when phi(U) beats every character; a window
+        # so far past the end that phi underflows to 0 everywhere has passed it too
+        lib.add(phi, beyond, out=masked)
+        lib.multiply(a, kappa, out=ak)
+        past[t] = (masked.argmax(1) == lens_a) | (ak.sum(1) > far * a.sum(1))
+        if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
+            rows = slice(t0, t + 1)
+            if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0):
+                break
+            t0 = t + 1
+    out = _host(out)
+    if not stop_rule:
+        return [(out[:cap, b], False) for b, cap in enumerate(caps)]
+    return [(out[:e + 1, b], hit) for b, (e, hit) in enumerate(zip(tracker.end, tracker.hit_cap))]
+
+
+def _host(a) -> np.ndarray:
+    return a if isinstance(a, np.ndarray) else a.cpu().numpy()
+
+
+def _to_ink(bundle: Bundle, offsets: np.ndarray, *, primed: bool, **fields) -> Ink:
+    offsets = bundle.norm.invert(offsets)
+    if not primed:  # the first point anchors the line, as in training
+        return convert.offsets_to_ink(offsets, **fields)
+    # after a sample the first moves are pen-up (the sample's last stroke ended): drop them and
+    # start at the first point of the new writing, or the jump would be drawn as a line
+    k = 0
+    while k < len(offsets) and offsets[k, 2] > 0.5:
+        k += 1
+    if k >= len(offsets):
+        return Ink(strokes=[], **fields)
+    start = offsets[:k + 1, :2].sum(0)
+    return convert.offsets_to_ink(offsets[k + 1:], start=start, **fields)
+
+
+def _meta(bias: float, seed: int, steps: int, hit_cap: bool, prime: Prime | None) -> dict:
+    meta = {"bias": float(bias), "seed": seed, "steps": int(steps), "hit_cap": bool(hit_cap)}
+    if prime is not None:
+        meta.update(prime_text=prime.text, prime_scale=prime.info["scale"],
+                    prime_resampled=prime.info["resampled"])
+    return meta
+
+
+def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
+           max_batch: int) -> list[Ink]:
+    generator = torch.Generator(device=_device(bundle)).manual_seed(seed)
+    result: list[Ink | None] = [None] * len(texts)
+    todo = []
+    for i, text in enumerate(texts):
+        if text.strip():
+            todo.append(i)
+        else:  # an empty line keeps its place in the layout
+            result[i] = Ink(strokes=[], text=text, meta=_meta(bias, seed, 0, False, prime))
+    for s in range(0, len(todo), max_batch):
+        batch = todo[s:s + max_batch]
+        lines = sample_batch(bundle, [texts[i] for i in batch], bias=bias, generator=generator,
+                             prime=prime)
+        for i, (offsets, hit) in zip(batch, lines):
+            result[i] = _to_ink(bundle, offsets, primed=prime is not None, text=texts[i],
+                                meta=_meta(bias, seed, len(offsets), hit, prime))
+    return result  # type: ignore[return-value]
+
+
+def write_lines(bundle: Bundle, texts: list[str], *, bias: float = 0.75, seed: int | None = None,
+                style: Ink | None = None, max_batch: int = MAX_BATCH) -> list[Ink]:
+    """One ink per text, in training units. ``style`` primes every line with that sample so
+    the text comes out in its hand. Unknown characters raise, naming them."""
+    _require_conditional(bundle)
+    texts = [_one_line(t) for t in texts]
+    prime = make_prime(bundle, style) if style is not None else None
+    check_text(bundle, texts + ([prime.text] if prime else []))
+    return _write(bundle, texts, bias, _seed(seed), prime, max_batch)
+
+
+def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = 0.75,
+                  seed: int | None = None) -> Ink:
+    """``sample`` written again, neater: the network is primed with the sample and its text,
+    then writes the same text once more; only that new writing is returned."""
+    _require_conditional(bundle)
+    check_sample(sample)
+    text = _one_line(sample.text)
+    check_text(bundle, [text])
+    prime = make_prime(bundle, sample)
+    return _write(bundle, [text], bias, _seed(seed), prime, 1)[0]

@@ -1,0 +1,284 @@
+"""The lstm-graves sampler: fast stepping equals GravesNet.step, biased sampling has the right
+distribution, seeds reproduce, the stop rule ends every line of a batch, priming and scaling."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from writesmooth import Ink, WritesmoothError
+from writesmooth_lstm_graves import mdn, sampler
+from writesmooth_lstm_graves.alphabet import Alphabet
+from writesmooth_lstm_graves.config import GravesConfig
+from writesmooth_lstm_graves.convert import Normaliser
+from writesmooth_lstm_graves.fast_step import FastStepper, MixtureSampler
+from writesmooth_lstm_graves.network import GravesNet
+from writesmooth_lstm_graves.priming import (CHAR_WIDTH_PER_STD, prime_offsets,
+                                               to_training_units)
+from writesmooth_lstm_graves.weights import Bundle
+
+CHARS = " !',.?abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+NORM = Normaliser((8.0, 0.1), (43.0, 36.0))  # about IAM-OnDB's offset statistics
+
+
+def tiny_bundle(kappa_bias: float | None = None, *, hidden: int = 24, seed: int = 0,
+                window: int = 3, layers: int = 3) -> Bundle:
+    """A random network; ``kappa_bias`` sets the attention's log kappa-step bias: 0 moves the
+    window about one character per point (lines end by the stop rule), -30 freezes it (caps)."""
+    torch.manual_seed(seed)
+    alphabet = Alphabet(CHARS)
+    cfg = GravesConfig(hidden=hidden, layers=layers, mixtures=3, window=window,
+                       alphabet_size=len(alphabet))
+    net = GravesNet(config=cfg).eval()
+    if kappa_bias is not None:
+        with torch.no_grad():
+            net.attn.bias[2 * window:] = kappa_bias
+            if kappa_bias < -10:
+                net.attn.weight[2 * window:] = 0.0
+    return Bundle(net=net, config=cfg, alphabet=alphabet, norm=NORM)
+
+
+# --- fast step ---------------------------------------------------------------------------
+@pytest.mark.parametrize("layers,window,use_numpy", [(3, 4, True), (3, 4, False), (2, 4, True),
+                                                     (4, 4, True), (3, 0, True)])
+def test_fast_stepper_equals_net_step(layers, window, use_numpy):
+    torch.manual_seed(1)
+    cfg = GravesConfig(hidden=20, layers=layers, mixtures=3, window=window, alphabet_size=9)
+    net = GravesNet(config=cfg).eval()
+    B, U = 3, 6
+    chars = torch.randint(1, 9, (B, U))
+    mask = torch.ones(B, U)
+    mask[1, 4:] = 0
+    onehot = net.one_hot(chars, mask) if window else None
+    state = net.initial_state(B)
+    fast = FastStepper(net, B, onehot, use_numpy=use_numpy)
+    x = torch.tensor([[0.0, 0.0, 1.0]]).repeat(B, 1)
+    for _ in range(25):
+        want, state, phi = net.step(x, state, onehot)
+        fast.set_input(x)
+        got = fast.step()
+        assert torch.allclose(got, want, atol=1e-5, rtol=0)
+        if window:
+            assert torch.allclose(fast.phi, phi, atol=1e-5, rtol=0)
+        x = torch.randn(B, 3)
+        x[:, 2] = (x[:, 2] > 0.5).float()
+    mine = fast.state()
+    for a, b in zip(mine.h + mine.c, state.h + state.c):
+        assert torch.allclose(a, b, atol=1e-5, rtol=0)
+
+
+def test_numpy_and_torch_paths_draw_the_same():
+    outs = []
+    for use_numpy in (True, False):
+        bundle = tiny_bundle()
+        onehot = bundle.net.one_hot(torch.randint(1, 20, (4, 5)), torch.ones(4, 5))
+        fast = FastStepper(bundle.net, 4, onehot, use_numpy=use_numpy)
+        draw = MixtureSampler(fast, 3, 0.5, torch.Generator().manual_seed(3), chunk=16)
+        out = np.zeros((40, 4, 3), np.float32) if use_numpy else torch.zeros(40, 4, 3)
+        for t in range(40):
+            fast.step()
+            draw.draw(out[t])
+        outs.append(np.asarray(out))
+    np.testing.assert_allclose(outs[0], outs[1], atol=1e-4)
+
+
+def _params(batch: int, bias_free_sd: float = 0.0) -> torch.Tensor:
+    """Two components: weights 0.25/0.75, means (-2, 1) and (3, 0), sds e^0 and e^-1, rho 0.5."""
+    m = 2
+    p = torch.zeros(batch, 1 + 6 * m)
+    p[:, 0] = math.log(0.3 / 0.7)                        # P(eos) = 0.3
+    p[:, 1:3] = torch.log(torch.tensor([0.25, 0.75]))
+    p[:, 3:5] = torch.tensor([-2.0, 3.0])                # mu_x
+    p[:, 5:7] = torch.tensor([1.0, 0.0])                 # mu_y
+    p[:, 7:9] = torch.tensor([0.0, -1.0]) + bias_free_sd  # log sd_x
+    p[:, 9:11] = torch.tensor([0.0, -1.0])               # log sd_y
+    p[:, 11:13] = math.atanh(0.5)
+    return p
+
+
+@pytest.mark.parametrize("bias", [0.0, 1.0])
+def test_mixture_sampler_matches_mdn_sample(bias):
+    """The Gumbel-max draw has the distribution of mdn.sample (softmax weights, eqs. 61-62)."""
+    n = 20000
+    params = _params(n)
+
+    class Holder:  # the sampler reads the stepper's params buffer and writes its input
+        B, use_numpy = n, True
+        params = _params(n)
+        x = torch.zeros(n, 3)
+
+    draw = MixtureSampler(Holder, 2, bias, torch.Generator().manual_seed(0), chunk=1)
+    mine = np.zeros((n, 3), np.float32)
+    draw.draw(mine)
+    theirs = mdn.sample(params, 2, bias, torch.Generator().manual_seed(1)).numpy()
+    for col in range(3):
+        assert abs(mine[:, col].mean() - theirs[:, col].mean()) < 0.06
+        assert abs(mine[:, col].std() - theirs[:, col].std()) < 0.06
+    assert abs(np.corrcoef(mine[:, 0], mine[:, 1])[0, 1]
+               - np.corrcoef(theirs[:, 0], theirs[:, 1])[0, 1]) < 0.03
+    assert abs(mine[:, 2].mean() - 0.3) < 0.02  # the pen bit is not biased
+    np.testing.assert_array_equal(Holder.x.numpy(), mine)  # and it is fed back
+
+
+# --- writing -------------------------------------------------------------------------------
+def test_same_seed_same_strokes_other_seed_other():
+    bundle = tiny_bundle(0.0)
+    a = sampler.write_lines(bundle, ["hello world", "abc"], seed=7)
+    b = sampler.write_lines(bundle, ["hello world", "abc"], seed=7)
+    c = sampler.write_lines(bundle, ["hello world", "abc"], seed=8)
+    assert all(x.same_as(y) for x, y in zip(a, b))
+    assert not a[0].same_as(c[0])
+    assert a[0].meta["seed"] == 7 and a[0].meta["bias"] == 0.75
+    assert a[0].text == "hello world"
+
+
+def test_random_seed_is_reported_and_reproduces():
+    bundle = tiny_bundle(0.0)
+    first = sampler.write_lines(bundle, ["seed me"])[0]
+    again = sampler.write_lines(bundle, ["seed me"], seed=first.meta["seed"])[0]
+    assert first.same_as(again)
+
+
+def test_stop_rule_ends_every_line_of_a_batch():
+    bundle = tiny_bundle(0.0)  # the window moves about one character per point
+    texts = ["a", "hello", "a longer line of text here", "mid size"]
+    inks = sampler.write_lines(bundle, texts, seed=1)
+    for text, ink in zip(texts, inks):
+        assert not ink.meta["hit_cap"]
+        assert 0 < ink.meta["steps"] < sampler.step_cap(len(text))
+        assert ink.n_points == ink.meta["steps"] + 1
+    # each line ended on its own: they are not all as long as the longest
+    assert len({ink.meta["steps"] for ink in inks}) > 1
+
+
+def test_stop_rule_is_graves_rule():
+    """A line ends once phi at the padded slot U beats every character (then the pen lifts)."""
+    bundle = tiny_bundle(0.0)
+    (offsets, hit), = sampler.sample_batch(bundle, ["abcd"], bias=0.5,
+                                           generator=torch.Generator().manual_seed(0))
+    assert not hit
+    net = bundle.net
+    chars = torch.tensor([list(bundle.alphabet.encode("abcd")) + [0]])  # padded slot U = 4
+    mask = torch.tensor([[1.0, 1, 1, 1, 0]])
+    x = torch.cat([torch.tensor([[0.0, 0, 1]]), torch.from_numpy(offsets[:-1])])[:, None]
+    _, _, _, extras = net(x, chars, mask, keep_phi=True)
+    phi = extras["phi"][:, 0]                                       # (T, U + 1)
+    passed = (phi[:, 4:5] > phi[:, :4]).all(1).numpy()
+    first = int(np.flatnonzero(passed)[0])                          # the rule fires here ...
+    lifts = np.flatnonzero(offsets[first:, 2] > 0.5)
+    end = first + (int(lifts[0]) if len(lifts) else sampler.LIFT_GRACE)
+    assert len(offsets) == end + 1                                  # ... the line ends here
+
+
+def test_cap_is_reported_not_silent():
+    bundle = tiny_bundle(-30.0)  # the window never moves: only the cap can end a line
+    inks = sampler.write_lines(bundle, ["ab", "abcdef"], seed=0)
+    for ink, n in zip(inks, (2, 6)):
+        assert ink.meta["hit_cap"] is True
+        assert ink.meta["steps"] == sampler.step_cap(n)
+
+
+def test_empty_line_keeps_its_place():
+    bundle = tiny_bundle(0.0)
+    inks = sampler.write_lines(bundle, ["one", "", "three"], seed=0)
+    assert [i.text for i in inks] == ["one", "", "three"]
+    assert inks[1].is_empty() and not inks[0].is_empty() and not inks[2].is_empty()
+
+
+def test_batches_split_above_max_batch():
+    bundle = tiny_bundle(0.0)
+    inks = sampler.write_lines(bundle, ["ab", "cd", "ef"], seed=0, max_batch=2)
+    assert [i.text for i in inks] == ["ab", "cd", "ef"] and all(not i.is_empty() for i in inks)
+
+
+def test_unknown_characters_raise_naming_them():
+    bundle = tiny_bundle(0.0)
+    with pytest.raises(WritesmoothError, match=r"'é'.*'€'|'€'.*'é'"):
+        sampler.write_lines(bundle, ["café for 5€"], seed=0)
+    fixed = bundle.alphabet.replace_unknown("café")
+    assert sampler.write_lines(bundle, [fixed], seed=0)[0].text == "cafe"
+
+
+def test_unconditional_network_cannot_write():
+    bundle = tiny_bundle(window=0)
+    with pytest.raises(WritesmoothError, match="unconditional"):
+        sampler.write_lines(bundle, ["abc"], seed=0)
+
+
+# --- priming and smoothing ---------------------------------------------------------------
+def handwriting(text: str, scale: float = 1.0, density: int = 1) -> Ink:
+    """A fake IAM-like line: one zig-zag stroke of 20 points per character, about 160 units
+    wide per character and 14 units per step, as IAM-OnDB lines are."""
+    strokes = []
+    for i, _ in enumerate(text):
+        t = np.linspace(0, 1, 20 * density)
+        x = 172 * i + 100 * t
+        y = 200 - 60 * np.abs(np.sin(2 * np.pi * t))
+        strokes.append(np.stack([x, y], 1) * scale)
+    return Ink(strokes=strokes, text=text, source="fake.xml")
+
+
+def test_iam_units_are_left_alone():
+    ink = handwriting("hello")
+    same, info = to_training_units(ink, NORM)
+    assert info == {"scale": 1.0, "resampled": False} and same.same_as(ink)
+
+
+def test_other_units_are_rescaled_and_resampled():
+    ref = math.sqrt(NORM.std[0] * NORM.std[1])
+    ink, info = to_training_units(handwriting("hello", scale=0.01), NORM)  # e.g. metres
+    x0, _, x1, _ = ink.bounds()
+    assert (x1 - x0) / 5 == pytest.approx(CHAR_WIDTH_PER_STD * ref, rel=1e-3)
+    assert info["scale"] > 50 and not info["resampled"]
+    dense_ink = handwriting("hello", density=20)  # a tablet recording 20 times as densely
+    dense, info = to_training_units(dense_ink, NORM)
+    assert info["resampled"] and info["scale"] == 1.0
+    assert dense.n_points < dense_ink.n_points / 5
+
+
+def test_prime_offsets_are_the_training_form():
+    ink = handwriting("hi")
+    offsets, _ = prime_offsets(ink, NORM)
+    np.testing.assert_allclose(NORM.invert(offsets)[:, :2], np.diff(ink.points(), axis=0),
+                               atol=1e-3)
+    n = len(ink.strokes[0])  # the pen lifts after each stroke's last point, and only there
+    assert offsets[n - 2, 2] == 1 and offsets[-1, 2] == 1 and offsets[:, 2].sum() == 2
+
+
+def test_priming_returns_only_the_new_line():
+    bundle = tiny_bundle(0.0)
+    style = handwriting("the sample")
+    ink = sampler.write_lines(bundle, ["new"], seed=2, style=style)[0]
+    assert ink.text == "new" and ink.meta["prime_text"] == "the sample"
+    assert ink.n_points <= ink.meta["steps"]  # the priming points are not in the output
+    assert 0 < ink.meta["steps"] < sampler.step_cap(3)
+
+
+def test_smooth_writes_the_text_once_more():
+    bundle = tiny_bundle(0.0)
+    sample = handwriting("hello there")
+    out = sampler.smooth_sample(bundle, sample, seed=3)
+    again = sampler.smooth_sample(bundle, sample, seed=3)
+    assert out.same_as(again)
+    assert out.text == "hello there" and not out.is_empty()
+    assert out.meta["steps"] < sampler.step_cap(len("hello there"))  # not doubled
+
+
+@pytest.mark.parametrize("sample,message", [
+    (Ink(strokes=[], text="abc"), "no handwriting"),
+    (Ink(strokes=[[[0, 0], [1, 1]]], text="  "), "no text"),
+])
+def test_smooth_refuses_empty_samples(sample, message):
+    with pytest.raises(WritesmoothError, match=message):
+        sampler.smooth_sample(tiny_bundle(0.0), sample, seed=0)
+
+
+def test_primed_ink_does_not_draw_the_jump():
+    offsets = np.array([[50.0, 0, 1], [1, 1, 0], [1, 1, 1]], np.float32)
+    bundle = tiny_bundle()
+    bundle.norm = Normaliser((0.0, 0.0), (1.0, 1.0))
+    ink = sampler._to_ink(bundle, offsets, primed=True, text="x")
+    assert len(ink.strokes) == 1
+    np.testing.assert_allclose(ink.strokes[0], [[51, 1], [52, 2]])
