@@ -20,6 +20,8 @@ CORE_COMMANDS = [
     ("render", "render", "render"),
     ("data", "data_app", "data"),
     ("compare", "compare", "compare"),
+    ("write", "write", "write"),
+    ("smooth", "smooth", "smooth"),
 ]
 
 LogLevel = Enum("LogLevel", {lvl: lvl for lvl in LOG_LEVELS}, type=str)  # type: ignore[misc]
