@@ -110,6 +110,13 @@ def test_the_base_file_gives_the_expected_points():
     assert lengths == [2, 1] and writer is None
 
 
+@pytest.mark.parametrize("value", ["-", "--5", "5-", "12345678", "-12345678", "", " 5", "1.5",
+                                   "+5", "0x10", "\uff15"])
+def test_a_coordinate_that_is_not_a_plain_integer_is_declined(value):
+    data = BASE.replace(b'x="916"', f'x="{value}"'.encode("utf-8"))
+    assert fast(data) is None
+
+
 def test_decode_points_reads_every_width_and_sign():
     rng = np.random.default_rng(0)
     values = rng.integers(-9_999_999, 9_999_999, size=(5000, 2))

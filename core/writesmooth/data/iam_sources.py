@@ -104,21 +104,18 @@ def _walk(root: str, suffix: str) -> list[tuple[str, int, int]]:
 
 
 def _chunks(path: str, on_bytes: Callable[[int], None] | None) -> Iterator[bytes]:
-    """The bytes of a file, inflated if it is gzip-compressed, in chunks of ~0.5 MB.
+    """The bytes of a file, inflated if it is gzip-compressed, in chunks of ~2 MB.
 
     ``tarfile``'s own ``r|gz`` inflates 16 KB at a time and copies every block through its
-    stream buffer, which costs as much again as the inflating; 64 KB of input per step keeps each
-    output chunk in cache.
+    stream buffer, which costs as much again as the inflating. 256 KB of input per step was the
+    fastest measured (64 KB: more calls; 1 MB: outputs too big for the cache). Inflating in a
+    thread beside the parsing was tried and gained nothing measurable.
     """
     with open(path, "rb") as fh:
-        head = fh.read(2)
+        inflate = zlib.decompressobj(wbits=31) if fh.read(2) == b"\x1f\x8b" else None
         fh.seek(0)
-        inflate = zlib.decompressobj(wbits=31) if head == b"\x1f\x8b" else None
         consumed = 0
-        while True:
-            chunk = fh.read(1 << 16)
-            if not chunk:
-                break
+        while chunk := fh.read(1 << 18):
             consumed += len(chunk)
             if on_bytes is not None:
                 on_bytes(consumed)
