@@ -230,6 +230,25 @@ def test_two_worker_processes_give_the_same_lines(iam_root, tmp_path, layout):
     assert sorted(map(str, one.skipped)) == sorted(map(str, two.skipped))
 
 
+@pytest.mark.parametrize("failure", ["dies", "talks nonsense"])
+def test_what_a_failed_worker_had_is_parsed_again(iam_root, tmp_path, monkeypatch, failure):
+    from writesmooth.data import iam_parse
+
+    def broken(conn):  # runs in the forked worker
+        if failure == "dies":
+            os._exit(1)
+        while conn.recv_bytes():
+            pass
+        conn.send_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00nope!")
+
+    dist = build_archives(iam_root, tmp_path / "dist")
+    expected = load(dist, workers=1)
+    monkeypatch.setattr(iam_parse, "_worker", broken)
+    got = load(dist, workers=2)
+    assert [i.id for i in got.lines] == [i.id for i in expected.lines]
+    assert all(a.same_as(b) for a, b in zip(got.lines, expected.lines))
+
+
 def test_a_damaged_archive_is_reported_not_raised(iam_root, tmp_path):
     dist = build_archives(iam_root, tmp_path / "dist")
     archive = dist / "lineStrokes-all.tar.gz"
