@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from writesmooth import Ink, WritesmoothError
-from writesmooth_lstm_graves import mdn, sampler
+from writesmooth_lstm_graves import fast_step, mdn, sampler
 from writesmooth_lstm_graves.alphabet import Alphabet
 from writesmooth_lstm_graves.config import GravesConfig
 from writesmooth_lstm_graves.convert import Normaliser
@@ -41,9 +41,14 @@ def tiny_bundle(kappa_bias: float | None = None, *, hidden: int = 24, seed: int 
 
 
 # --- fast step ---------------------------------------------------------------------------
-@pytest.mark.parametrize("layers,window,use_numpy", [(3, 4, True), (3, 4, False), (2, 4, True),
-                                                     (4, 4, True), (3, 0, True)])
-def test_fast_stepper_equals_net_step(layers, window, use_numpy):
+@pytest.mark.parametrize("layers,window,use_numpy,onednn", [
+    (3, 4, True, True), (3, 4, False, True), (3, 4, False, False), (2, 4, True, True),
+    (4, 4, True, False), (3, 0, True, True)])
+def test_fast_stepper_equals_net_step(layers, window, use_numpy, onednn, monkeypatch):
+    """Both small-op paths (numpy on the CPU, torch elsewhere) and both matrix products (oneDNN's
+    prepacked linear where this torch has it, addmm otherwise) compute what net.step does."""
+    if not onednn:
+        monkeypatch.setattr(fast_step, "_onednn_linear_works", lambda: False)
     torch.manual_seed(1)
     cfg = GravesConfig(hidden=20, layers=layers, mixtures=3, window=window, alphabet_size=9)
     net = GravesNet(config=cfg).eval()
@@ -54,6 +59,7 @@ def test_fast_stepper_equals_net_step(layers, window, use_numpy):
     onehot = net.one_hot(chars, mask) if window else None
     state = net.initial_state(B)
     fast = FastStepper(net, B, onehot, use_numpy=use_numpy)
+    assert fast.dnn == (onednn and fast_step._onednn_linear_works())
     x = torch.tensor([[0.0, 0.0, 1.0]]).repeat(B, 1)
     for _ in range(25):
         want, state, phi = net.step(x, state, onehot)

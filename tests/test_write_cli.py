@@ -167,3 +167,12 @@ def test_bad_weights_file(run_cli, tmp_path):
     bad.write_bytes(b"not torch")
     result = run_cli("write", "x", "--weights", bad, "-o", tmp_path / "x.png")
     assert result.code == 2 and "not a readable weights file" in result.err
+
+
+def test_cuda_without_a_gpu(run_cli, weights, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    result = write(run_cli, weights, "x", "--device", "cuda", "-o", tmp_path / "x.png")
+    assert result.code == 2 and "CUDA is not available" in result.err

@@ -68,13 +68,18 @@ def check_output(out: Path) -> Callable[[list[list[Ink]]], None] | None:
 
 
 def resolve_device(device: str) -> str:
-    if device != "auto":
+    """``auto`` -> cuda when there is a GPU, else cpu; asking for CUDA without one is an error."""
+    if device != "auto" and not device.startswith("cuda"):
         return device
     try:
         import torch
     except ImportError:  # a model without torch decides for itself
-        return "cpu"
-    return "cuda" if torch.cuda.is_available() else "cpu"
+        return "cpu" if device == "auto" else device
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise WritesmoothError(f"--device {device}: CUDA is not available here (use cpu or auto)")
+    return device
 
 
 def load_model(name: str, weights: Optional[Path], capability: str, device: str):

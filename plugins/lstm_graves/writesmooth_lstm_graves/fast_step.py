@@ -26,6 +26,27 @@ from .mdn import LOG_SD_MIN, RHO_RAW_CLAMP
 from .network import GravesNet, State
 
 
+def _linear_pointwise(*args):
+    return torch.ops.mkldnn._linear_pointwise(*args)
+
+
+_ONEDNN: list[bool] = []
+
+
+def _onednn_linear_works() -> bool:
+    """Whether this torch build has oneDNN's prepacked linear (a private op that inductor uses)
+    and it agrees with addmm; checked once, and any failure means plain addmm."""
+    if not _ONEDNN:
+        try:
+            g = torch.Generator().manual_seed(0)
+            w, x, b = (torch.randn(*shape, generator=g) for shape in ((16, 8), (3, 8), (16,)))
+            got = _linear_pointwise(x, w.to_mkldnn(), b, "none", [], "")
+            _ONEDNN.append(bool(torch.allclose(got, torch.addmm(b, x, w.t()), atol=1e-5)))
+        except Exception:  # noqa: BLE001 - absent or changed private op: use the public one
+            _ONEDNN.append(False)
+    return _ONEDNN[0]
+
+
 class FastStepper:
     """Steps a batch of ``B`` lines; set the input and state, then call :meth:`step`."""
 
@@ -52,10 +73,14 @@ class FastStepper:
         self.h = [self.Z[:, s:s + H] for s in self.hstart]
         self.x = self.Z[:, self.x0:self.x0 + 3]
         self.w = self.Z[:, self.w0:self.w0 + V]
-        # per layer: (input view of Z, transposed weight, bias, c, h view); views made once,
-        # since even taking a torch slice costs microseconds
-        self.layers = [(self.Z[:, a:b], wt, bias, self.c[j], self.h[j])
-                       for j, (a, b, wt, bias) in enumerate(self._layer_weights(net))]
+        # per layer: (input view of Z, weight, bias, c, h view); views made once, since even
+        # taking a torch slice costs microseconds. The weight is transposed for addmm, or in
+        # oneDNN's layout, whose small-batch kernels are about 40 % faster than MKL's addmm for
+        # ten lines (and equal for one)
+        self.dnn = dev.type == "cpu" and dt == torch.float32 and _onednn_linear_works()
+        self.layers = [(self.Z[:, a:b], w.to_mkldnn() if self.dnn else w.t().contiguous(), bias,
+                        self.c[j], self.h[j])
+                       for j, (a, b, w, bias) in enumerate(self._layer_weights(net))]
         out_w = torch.zeros(cfg.output_size, width, device=dev, dtype=dt)
         for j in range(L):
             out_w[:, self.hstart[j]:self.hstart[j] + H] = net.out.weight[:, j * H:(j + 1) * H]
@@ -70,8 +95,8 @@ class FastStepper:
         self.set_input(torch.tensor([0.0, 0.0, 1.0], device=dev, dtype=dt))  # the start token
 
     def _layer_weights(self, net: GravesNet) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
-        """Per layer: the slice ``[a, b)`` of Z it reads, its transposed weight over exactly those
-        columns, and its bias. The g-gate rows are doubled so one sigmoid serves all four gates
+        """Per layer: the slice ``[a, b)`` of Z it reads, its weight ``(4H, b - a)`` over exactly
+        those columns, and its bias. The g-gate rows are doubled so one sigmoid serves all four gates
         (tanh(z) = 2 sigmoid(2z) - 1, and doubling is exact in floating point)."""
         H, V = self.H, self.V
         x0, w0, hs = self.x0, self.w0, self.hstart
@@ -93,7 +118,7 @@ class FastStepper:
             bias = (b_ih + b_hh).detach().clone()
             full[2 * H:3 * H] *= 2.0
             bias[2 * H:3 * H] *= 2.0
-            out.append((a, b, full.t().contiguous(), bias))
+            out.append((a, b, full, bias))
         return out
 
     def _window_buffers(self, net: GravesNet, onehot: torch.Tensor) -> None:
@@ -141,9 +166,12 @@ class FastStepper:
 
     # --- one step --------------------------------------------------------------------------
     def _cell(self, layer: int) -> None:
-        inp, wt, bias, c, h = self.layers[layer]
-        torch.addmm(bias, inp, wt, out=self.gates)
-        self.gates.sigmoid_()
+        inp, w, bias, c, h = self.layers[layer]
+        if self.dnn:
+            torch.sigmoid(_linear_pointwise(inp, w, bias, "none", [], ""), out=self.gates)
+        else:
+            torch.addmm(bias, inp, w, out=self.gates)
+            self.gates.sigmoid_()
         c.mul_(self.f)
         c.addcmul_(self.i, self.g, value=2.0)   # + i * (2 sigmoid(2g) - 1) = + i * tanh(g)
         c.sub_(self.i)

@@ -12,6 +12,7 @@ counts as past it too. A line that reaches its step cap first is cut there and m
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,6 +31,10 @@ CAP_BASE = 100            # ... plus a margin, so one short word is not cut whil
 LIFT_GRACE = 40           # after the window passed the end: points allowed until the pen lifts
 CHECK_EVERY = 16          # steps between checks that every line is finished (a host sync)
 MAX_BATCH = 64            # lines per batch; longer texts run as several batches
+# CPU threads while sampling. A step is a few small matrix-vector products, so a second thread
+# gains little, and when another process keeps a core busy, OpenMP threads waiting for each other
+# at every operator made steps 15-60 times slower on a 2-core machine (benchmarks/bench_write.py)
+SAMPLING_THREADS = 1
 START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 
 
@@ -60,6 +65,20 @@ def _seed(seed: int | None) -> int:
 
 def _device(bundle: Bundle) -> torch.device:
     return next(bundle.net.parameters()).device
+
+
+@contextmanager
+def cpu_threads(n: int | None, device: torch.device):
+    """Run with ``n`` intra-op threads on the CPU (``None``: :data:`SAMPLING_THREADS`)."""
+    if device.type != "cpu":
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(n or SAMPLING_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def _require_conditional(bundle: Bundle) -> None:
@@ -118,11 +137,18 @@ class _StopTracker:
 
 def sample_batch(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
                  prime: Prime | None = None, stop_rule: bool = True,
-                 caps: list[int] | None = None,
-                 use_numpy: bool | None = None) -> list[tuple[np.ndarray, bool]]:
+                 caps: list[int] | None = None, use_numpy: bool | None = None,
+                 threads: int | None = None) -> list[tuple[np.ndarray, bool]]:
     """Sample one line per text, all at once. Returns per line its normalised offsets
     ``(T, 3)`` (without the priming) and whether it hit its cap. ``stop_rule=False`` runs every
-    line to its cap (benchmarks)."""
+    line to its cap (benchmarks); ``threads`` overrides :data:`SAMPLING_THREADS`."""
+    with cpu_threads(threads, _device(bundle)):
+        return _sample_batch(bundle, texts, bias, generator, prime, stop_rule, caps, use_numpy)
+
+
+def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torch.Generator,
+                  prime: Prime | None, stop_rule: bool, caps: list[int] | None,
+                  use_numpy: bool | None) -> list[tuple[np.ndarray, bool]]:
     net, dev = bundle.net, _device(bundle)
     full = [f"{prime.text} {t}" if prime else t for t in texts]
     B, lens = len(texts), [len(f) for f in full]
