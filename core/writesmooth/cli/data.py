@@ -43,7 +43,10 @@ def stats(
 
     figures = dataset_stats(_load(path, cache_dir, no_cache), split)
     if as_json:
-        console.print_json(json.dumps(figures, ensure_ascii=False))
+        # Plain text, not print_json: its highlighter costs more to import than the rest of a
+        # warm run, and scripts want no colour anyway.
+        console.print(json.dumps(figures, ensure_ascii=False, indent=2), markup=False,
+                      highlight=False, emoji=False, soft_wrap=True)
         return
     _print_stats(figures)
 

@@ -27,7 +27,6 @@ from typing import Any
 from ..api import DatasetLayout
 from ..errors import InkFormatError, WritesmoothError
 from ..ink import Ink
-from .iam_ondb import is_iam_location, load_iam
 from .iam_sources import find_sources, split_files
 from .store import VERSION, LineStore, load_store, save_store
 
@@ -157,7 +156,8 @@ class IamOnDbLayout(DatasetLayout):
     name = "iam-ondb"
 
     def detect(self, path: Path) -> bool:
-        return is_iam_location(Path(path))
+        path = Path(path)
+        return path.is_dir() and find_sources(path)[0] is not None
 
     def load(self, path: Path, **options: Any) -> Dataset:
         return load_iam_dataset(Path(path), **options)
@@ -191,6 +191,8 @@ def load_iam_dataset(root: Path, *, cache_dir: str | os.PathLike | None = None,
                 store = None
             if store is not None:
                 return Dataset(store, cache="hit", cache_path=cache_path)
+    from .iam_ondb import load_iam  # only a cold load needs the parsers (and lxml)
+
     with _Progress(progress, f"reading {root.name or root}") as on_fraction:
         store = load_iam(root, workers=workers, on_fraction=on_fraction)
     status = "off"

@@ -7,9 +7,9 @@ from pathlib import Path
 from ..api import InkFormat
 from ..errors import InkFormatError
 from ..ink import Ink
-from .iam_xml import parse_iam_line, write_iam_line
-from .inkml import inkml_bytes, read_inkml
-from .jsonl import read_jsonl, write_jsonl
+
+# The readers are imported when used: registering the formats happens on every command, and
+# lxml need not be loaded for one that reads no XML (``data stats`` from the cache).
 
 
 class IamLineFormat(InkFormat):
@@ -23,9 +23,13 @@ class IamLineFormat(InkFormat):
         return b"<WhiteboardCaptureSession" in head or b"<StrokeSet" in head
 
     def read(self, path: Path) -> list[Ink]:
+        from .iam_xml import parse_iam_line
+
         return [parse_iam_line(Path(path).read_bytes(), path)]
 
     def write(self, inks: list[Ink], path: Path) -> None:
+        from .iam_xml import write_iam_line
+
         if len(inks) != 1:
             raise InkFormatError(f"{path}: an IAM line file holds exactly one line, "
                                  f"got {len(inks)} (export to a folder instead)")
@@ -46,9 +50,13 @@ class InkmlFormat(InkFormat):
         return b"http://www.w3.org/2003/InkML" in head or _INK_ROOT.search(head) is not None
 
     def read(self, path: Path) -> list[Ink]:
+        from .inkml import read_inkml
+
         return read_inkml(Path(path).read_bytes(), path)
 
     def write(self, inks: list[Ink], path: Path) -> None:
+        from .inkml import inkml_bytes
+
         Path(path).write_bytes(inkml_bytes(inks))
 
 
@@ -64,7 +72,11 @@ class JsonLinesFormat(InkFormat):
         return start in (b"{", b"[") and b'"strokes"' in head
 
     def read(self, path: Path) -> list[Ink]:
+        from .jsonl import read_jsonl
+
         return read_jsonl(Path(path).read_bytes(), path)
 
     def write(self, inks: list[Ink], path: Path) -> None:
+        from .jsonl import write_jsonl
+
         write_jsonl(inks, Path(path))

@@ -181,7 +181,3 @@ def _assemble(order: list[tuple[_LineFile, str]], shares: list[ParsedShare],
                         else np.zeros(0, np.int32)),
         load_points=lambda: points, location=location, skipped=skipped, splits=splits,
         line_files=line_files)
-
-
-def is_iam_location(path: Path) -> bool:
-    return path.is_dir() and find_sources(path)[0] is not None
