@@ -81,7 +81,8 @@ class Reference:
             h[0], c[0] = self.cells[0](torch.cat([x, w], 1), (h[0], c[0]))
             a, b, k = torch.exp(net.attn(h[0])).chunk(3, dim=-1)
             kappa = kappa + k
-            phi = (a[..., None] * torch.exp(-b[..., None] * (kappa[..., None] - positions) ** 2)).sum(1)
+            dist2 = (kappa[..., None] - positions) ** 2
+            phi = (a[..., None] * torch.exp(-b[..., None] * dist2)).sum(1)
             w = torch.bmm(phi[:, None, :], onehot)[:, 0]
             for i in range(1, len(self.cells)):
                 h[i], c[i] = self.cells[i](torch.cat([x, h[i - 1], w], 1), (h[i], c[i]))

@@ -112,6 +112,13 @@ def test_replace_unknown(run_cli, weights, tmp_path):
     assert read_inks(out)[0].text == "Gru e cafe"
 
 
+def test_replace_unknown_keeps_line_breaks(run_cli, weights, tmp_path):
+    out = tmp_path / "x.json"
+    result = write(run_cli, weights, "naïve\n\nrésumé", "--replace-unknown", "-o", out)
+    assert result.code == 0, result.err
+    assert [i.text for i in read_inks(out)] == ["naive", "", "resume"]
+
+
 def test_biases_figure_has_one_labelled_row_per_bias(run_cli, weights, tmp_path):
     out = tmp_path / "grid.svg"
     result = write(run_cli, weights, "bias grid", "--biases", "0,0.1,0.5,2,5,10", "-o", out,
@@ -128,8 +135,8 @@ def test_bad_biases(run_cli, weights, tmp_path):
 
 def test_style_priming(run_cli, weights, tmp_path):
     style = tmp_path / "style.json"
-    style.write_text(json.dumps({"id": "s", "text": "my own hand",
-                                 "strokes": [s.tolist() for s in handwriting("my own hand").strokes]}))
+    strokes = [s.tolist() for s in handwriting("my own hand").strokes]
+    style.write_text(json.dumps({"id": "s", "text": "my own hand", "strokes": strokes}))
     out = tmp_path / "styled.json"
     result = write(run_cli, weights, "in my hand", "--style", style, "-o", out, "--seed", "1")
     assert result.code == 0, result.err

@@ -24,7 +24,8 @@ DEFAULT_BIAS = 0.75   # docs/writing.md: legible and still personal; Graves show
 DEFAULT_WIDTH = 60    # characters per line before wrapping
 
 MODEL = typer.Option("lstm-graves", "--model", "-m", help="Registered model that writes.")
-WEIGHTS = typer.Option(None, "--weights", help="Weights file (default: the model's bundled weights).")
+WEIGHTS = typer.Option(None, "--weights",
+                       help="Weights file (default: the model's bundled weights).")
 BIAS = typer.Option(DEFAULT_BIAS, "--bias", min=0.0,
                     help="Sampling bias: 0 samples freely, larger is neater (Graves eqs. 61-62).")
 BIASES = typer.Option(None, "--biases",
@@ -44,7 +45,8 @@ def parse_biases(text: Optional[str], bias: float) -> list[float]:
         try:
             value = float(part)
         except ValueError:
-            raise WritesmoothError(f"--biases expects numbers separated by commas, got '{text}'") from None
+            raise WritesmoothError(
+                f"--biases expects numbers separated by commas, got '{text}'") from None
         if not value >= 0:  # also refuses nan
             raise WritesmoothError(f"--biases: a bias must be 0 or more, got {part.strip()}")
         values.append(value)
@@ -97,7 +99,8 @@ def replacer(model: Any) -> Callable[[str], str]:
         raise WritesmoothError(f"model '{model.name}' does not support --replace-unknown")
 
     def replace(text: str) -> str:
-        new = alphabet.replace_unknown(text)
+        # line by line: a line break is no character to write, but it must stay a line break
+        new = "\n".join(alphabet.replace_unknown(line) for line in text.split("\n"))
         changes = sorted({f"{a!r}->{b!r}" for a, b in zip(text, new) if a != b})
         if changes:
             warn(f"replaced characters the model has no class for: {', '.join(changes)}")
@@ -133,7 +136,8 @@ def read_sample(path: Path, text: Optional[str], option: str) -> Ink:
     if sample.n_points < 2:
         raise WritesmoothError(f"{path}: the sample has no handwriting")
     if not sample.text.strip():
-        raise WritesmoothError(f"{path}: the sample has no transcript; give it with {option} \"...\"")
+        raise WritesmoothError(
+            f"{path}: the sample has no transcript; give it with {option} \"...\"")
     return sample
 
 
@@ -177,7 +181,8 @@ def read_text(words: Optional[list[str]], text_file: Optional[Path]) -> str:
 
 
 def write(
-    text: Optional[list[str]] = typer.Argument(None, help="Text to write (words joined by spaces)."),
+    text: Optional[list[str]] = typer.Argument(None,
+                                               help="Text to write (words joined by spaces)."),
     text_file: Optional[Path] = typer.Option(None, "--text-file", "-f",
                                              help="Read the text from this file ('-': stdin)."),
     model: str = MODEL,

@@ -96,8 +96,8 @@ class FastStepper:
 
     def _layer_weights(self, net: GravesNet) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
         """Per layer: the slice ``[a, b)`` of Z it reads, its weight ``(4H, b - a)`` over exactly
-        those columns, and its bias. The g-gate rows are doubled so one sigmoid serves all four gates
-        (tanh(z) = 2 sigmoid(2z) - 1, and doubling is exact in floating point)."""
+        those columns, and its bias. The g-gate rows are doubled so one sigmoid serves all four
+        gates (tanh(z) = 2 sigmoid(2z) - 1, and doubling is exact in floating point)."""
         H, V = self.H, self.V
         x0, w0, hs = self.x0, self.w0, self.hstart
         cells = [(net.cell1.weight_ih, net.cell1.weight_hh, net.cell1.bias_ih, net.cell1.bias_hh)]
@@ -138,11 +138,13 @@ class FastStepper:
             n = {name: getattr(self, name).numpy() for name in
                  ("abk", "kappa", "dist", "phi3", "w3", "positions", "onehot")}
             self.np = n
-            n["a"], n["b"], n["k"] = n["abk"][:, None, :K], n["abk"][:, K:2 * K, None], n["abk"][:, 2 * K:]
+            abk = n["abk"]
+            n["a"], n["b"], n["k"] = abk[:, None, :K], abk[:, K:2 * K, None], abk[:, 2 * K:]
             n["kappa3"], n["w"], n["w3_0"] = n["kappa"][:, :, None], self.w.numpy(), n["w3"][:, 0]
         else:
             self.a, self.b = self.abk[:, :K].unsqueeze(1), self.abk[:, K:2 * K].unsqueeze(2)
-            self.k, self.kappa3, self.w3_0 = self.abk[:, 2 * K:], self.kappa.unsqueeze(2), self.w3[:, 0]
+            self.k, self.kappa3 = self.abk[:, 2 * K:], self.kappa.unsqueeze(2)
+            self.w3_0 = self.w3[:, 0]
 
     # --- state ---------------------------------------------------------------------------
     @torch.no_grad()

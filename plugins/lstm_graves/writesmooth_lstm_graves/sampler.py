@@ -3,11 +3,11 @@
 All lines of a request are sampled together as one batch: one :class:`FastStepper` step and one
 biased draw per time step for every line at once. A line is finished by Graves' rule: the window
 has moved past the last character, i.e. ``phi`` at position ``U`` (the padded slot one past the
-text) exceeds ``phi`` at every real position. The pen usually is still in the last letter at that
-moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points). A window so
-far past the end that ``phi`` underflows to zero everywhere (its weighted centre beyond ``U + 1``)
-counts as past it too. A line that reaches its step cap first is cut there and marked
-``meta["hit_cap"] = True``.
+text) exceeds ``phi`` at every real position. The pen usually is still in the last letter at
+that moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points).
+A window so far past the end that ``phi`` underflows to zero everywhere (its weighted centre
+beyond ``U + 1``) counts as past it too. A line that reaches its step cap first is cut there and
+marked ``meta["hit_cap"] = True``.
 """
 from __future__ import annotations
 
