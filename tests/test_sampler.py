@@ -288,3 +288,15 @@ def test_primed_ink_does_not_draw_the_jump():
     ink = sampler._to_ink(bundle, offsets, primed=True, text="x")
     assert len(ink.strokes) == 1
     np.testing.assert_allclose(ink.strokes[0], [[51, 1], [52, 2]])
+
+
+def test_sampled_offsets_become_ink_as_training_offsets_came_from_it():
+    """Were the network to sample a training line's own offsets, the output would be that line
+    (moved to start at the origin): the output conversion inverts the training conversion."""
+    ink = handwriting("round trip")
+    offsets, _ = prime_offsets(ink, NORM)
+    back = sampler._to_ink(tiny_bundle(), offsets, primed=False, text=ink.text)
+    first = ink.strokes[0][0]
+    assert len(back.strokes) == len(ink.strokes)
+    for a, b in zip(back.strokes, ink.strokes):
+        np.testing.assert_allclose(a, b - first, atol=1e-2)
