@@ -87,7 +87,7 @@ def test_every_parameter_gets_a_finite_gradient():
         assert p.grad is not None and torch.isfinite(p.grad).all(), name
 
 
-def test_bf16_autocast_runs_and_stays_close():
+def test_bf16_autocast_runs_stays_close_and_trains():
     net = tiny()
     x, chars, cm = inputs(T=30)
     mask = torch.ones(x.shape[:2])
@@ -97,6 +97,12 @@ def test_bf16_autocast_runs_and_stays_close():
             _, half, _, _ = net(x, chars, cm, x, mask)
     assert half.dtype == torch.float32  # the loss is computed in fp32
     assert torch.allclose(half, full, rtol=0.05, atol=0.5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        _, nll, _, _ = net(x, chars, cm, x, mask)
+    nll.sum().backward()  # the weight gradients gathered outside autocast meet bf16 grads
+    for name, p in net.named_parameters():
+        assert p.grad is not None and p.grad.dtype == torch.float32, name
+        assert torch.isfinite(p.grad).all(), name
 
 
 def test_a_tiny_network_learns_one_line():
@@ -114,3 +120,55 @@ def test_a_tiny_network_learns_one_line():
         opt.step()
         losses.append(float(nll.detach()) / 40)
     assert losses[-1] < losses[0] - 1.0, (losses[0], losses[-1])
+
+
+def naive_nll(net: GravesNet, x, chars, cm, targets, mask):
+    """The same network written plainly: every layer stepped with torch.lstm_cell, autograd
+    doing all the gradients (the trainer's layer 1 gathers its weight gradients itself)."""
+    from writesmooth_lstm_graves.mdn import sequence_nll
+
+    cfg = net.config
+    B = x.shape[1]
+    hs = [(torch.zeros(B, cfg.hidden), torch.zeros(B, cfg.hidden)) for _ in range(cfg.layers)]
+    onehot = net.one_hot(chars, cm) if cfg.conditional else None
+    kappa = torch.zeros(B, cfg.window)
+    w = torch.zeros(B, cfg.alphabet_size)
+    pos = torch.arange(chars.shape[1], dtype=torch.float32)
+    outs = []
+    for t in range(x.shape[0]):
+        inp = torch.cat([x[t], w], 1) if cfg.conditional else x[t]
+        c1 = net.cell1
+        hs[0] = torch.lstm_cell(inp, hs[0], c1.weight_ih, c1.weight_hh, c1.bias_ih, c1.bias_hh)
+        if cfg.conditional:
+            a, b, k = torch.exp(net.attn(hs[0][0])).chunk(3, 1)
+            kappa = kappa + k
+            phi = (a[..., None] * torch.exp(-b[..., None] * (kappa[..., None] - pos) ** 2)).sum(1)
+            w = torch.bmm(phi[:, None], onehot)[:, 0]
+        for i, lstm in enumerate(net.upper, start=1):
+            parts = [x[t], hs[i - 1][0]] + ([w] if cfg.conditional else [])
+            hs[i] = torch.lstm_cell(torch.cat(parts, 1), hs[i], lstm.weight_ih_l0,
+                                    lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)
+        outs.append(net.out(torch.cat([h for h, _ in hs], 1)))
+    return sequence_nll(torch.stack(outs), targets, mask, cfg.mixtures)
+
+
+@pytest.mark.parametrize("window", [3, 0])
+def test_gradients_equal_those_of_a_plain_step_loop(window, monkeypatch):
+    from writesmooth_lstm_graves import weightgrad
+
+    monkeypatch.setattr(weightgrad, "CHUNK", 4)  # several chunks, and a remainder
+    net = tiny(window)
+    x, chars, cm = inputs(T=11, B=3, U=5)
+    targets = torch.randn(11, 3, 3)
+    targets[..., 2] = (targets[..., 2] > 1).float()
+    mask = torch.ones(11, 3)
+    mask[8:, 2] = 0.0
+    _, nll, _, _ = net(x, chars, cm, targets, mask)
+    nll.sum().backward()
+    fast = {n: p.grad.clone() for n, p in net.named_parameters()}
+    net.zero_grad()
+    plain = naive_nll(net, x, chars, cm, targets, mask)
+    assert torch.allclose(plain, nll, atol=1e-4)
+    plain.sum().backward()
+    for n, p in net.named_parameters():
+        assert torch.allclose(fast[n], p.grad, rtol=1e-4, atol=1e-5), n

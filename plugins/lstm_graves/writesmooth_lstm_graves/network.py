@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import GravesConfig
+from . import weightgrad
 from .mdn import sequence_nll
 
 
@@ -63,13 +64,14 @@ class GravesNet(nn.Module):
         return oh * char_mask[..., None].to(oh.dtype)
 
     # --- the recurrent part ----------------------------------------------------------------
-    def _window(self, h1: torch.Tensor, kappa: torch.Tensor, onehot: torch.Tensor,
+    def _window(self, att: torch.Tensor, kappa: torch.Tensor, onehot: torch.Tensor,
                 positions: torch.Tensor):
-        a, b, k = torch.exp(self.attn(h1)).chunk(3, dim=-1)  # (B, K) each
+        a, b, k = torch.exp(att).chunk(3, dim=-1)  # (B, K) each
         kappa = kappa + k
-        phi = (a[..., None] * torch.exp(-b[..., None] * (kappa[..., None] - positions) ** 2)).sum(1)
-        w = torch.bmm(phi[:, None, :], onehot)[:, 0]  # (B, V)
-        return w, kappa, phi
+        # phi = sum_k a_k exp(-b_k (kappa_k - u)^2), the sum over k done by a batched matmul
+        phi = torch.bmm(a[:, None, :], torch.exp(-b[..., None] * (kappa[..., None] - positions).square()))
+        w = torch.bmm(phi, onehot)[:, 0]  # (B, V)
+        return w, kappa, phi[:, 0]
 
     def layer1(self, x: torch.Tensor, state: State, onehot: torch.Tensor | None,
                keep_phi: bool = False):
@@ -77,22 +79,43 @@ class GravesNet(nn.Module):
         ``w (T,B,V)`` (or None), the phi maps ``(T,B,U)`` if asked, and the new state."""
         cell = self.cell1
         h, c = state.h[0], state.c[0]
+        bias = cell.bias_ih + cell.bias_hh
         if self.attn is None:
-            gates_x = F.linear(x, cell.weight_ih, cell.bias_ih + cell.bias_hh)
+            gates_x, w_rec = F.linear(x, cell.weight_ih, bias), cell.weight_hh.t()
+        else:
+            # the input's part of the gates for every step at once; per step only [w, h] remain
+            gates_x = F.linear(x, cell.weight_ih[:, :3], bias)
+            w_rec = torch.cat([cell.weight_ih[:, 3:], cell.weight_hh], dim=1).t()
+        gates_lin = weightgrad.Linear(w_rec)
+        attn_lin = (weightgrad.Linear(self.attn.weight.t(), self.attn.bias)
+                    if self.attn is not None else None)
+        if torch.is_grad_enabled() and w_rec.requires_grad:
+            # training: weight gradients as a few large matmuls after the loop (weightgrad.py)
+            h = weightgrad.attach(h, [gates_lin] + ([attn_lin] if attn_lin else []))
+            tap = True
+        else:
+            tap = False
+        if self.attn is None:
             hs = []
             for gx in gates_x.unbind(0):  # unbind, not indexing: one gradient stack, not T
-                h, c = _lstm_gates(torch.addmm(gx, h, cell.weight_hh.t()), c)
+                gates = torch.addmm(gx, h, gates_lin.loop_weight_t)
+                if tap:
+                    gates_lin.record(gates, h)
+                h, c = _lstm_gates(gates, c)
                 hs.append(h)
             return torch.stack(hs), None, None, State([h] + state.h[1:], [c] + state.c[1:], None, None)
-        # the input's part of the gates for every step at once; per step only [w, h] remain
-        gates_x = F.linear(x, cell.weight_ih[:, :3], cell.bias_ih + cell.bias_hh)
-        w_rec = torch.cat([cell.weight_ih[:, 3:], cell.weight_hh], dim=1).t()
-        positions = torch.arange(onehot.shape[1], device=x.device, dtype=x.dtype)
+        positions = torch.arange(onehot.shape[1], device=x.device, dtype=torch.float32)
         kappa, w = state.kappa, state.w
         hs, ws, phis = [], [], []
         for gx in gates_x.unbind(0):  # unbind, not indexing: one gradient stack, not T
-            h, c = _lstm_gates(torch.addmm(gx, torch.cat([w, h], 1), w_rec), c)
-            w, kappa, phi = self._window(h, kappa, onehot, positions)
+            inp = torch.cat([w.to(h.dtype), h], 1)
+            gates = torch.addmm(gx, inp, gates_lin.loop_weight_t)
+            h, c = _lstm_gates(gates, c)
+            att = torch.addmm(attn_lin.loop_bias, h, attn_lin.loop_weight_t)
+            if tap:
+                gates_lin.record(gates, inp)
+                attn_lin.record(att, h)
+            w, kappa, phi = self._window(att.float(), kappa, onehot, positions)
             hs.append(h)
             ws.append(w)
             if keep_phi:
@@ -144,6 +167,8 @@ class GravesNet(nn.Module):
 
 
 def _lstm_gates(gates: torch.Tensor, c: torch.Tensor):
-    i, f, g, o = gates.chunk(4, 1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
+    # one sigmoid over all four gates (the g quarter is wasted, but one kernel beats three)
+    i, f, _, o = torch.sigmoid(gates).chunk(4, 1)
+    g = torch.tanh(gates[:, 2 * (gates.shape[1] // 4):3 * (gates.shape[1] // 4)])
+    c = torch.addcmul(f * c, i, g)
+    return o * torch.tanh(c), c
