@@ -19,6 +19,8 @@ CORE_COMMANDS = [
     ("models", "models", "models"),
     ("render", "render", "render"),
     ("data", "data_app", "data"),
+    ("train", "train", "train"),
+    ("evaluate", "evaluate", "evaluate"),
     ("compare", "compare", "compare"),
     ("write", "write", "write"),
     ("smooth", "smooth", "smooth"),

@@ -145,6 +145,10 @@ class Trainer:
 
     def _setup_model(self, saved) -> None:
         o, d = self.options, self.d
+        if o.extra.get("threads"):
+            # a busy machine makes every multi-threaded kernel wait for a descheduled thread
+            # (milliseconds, thousands of times a batch): fewer threads can be much faster there
+            torch.set_num_threads(int(o.extra["threads"]))
         torch.manual_seed(o.seed)
         self.net = GravesNet(config=self.config).to(d.device)
         self.lr = o.lr if o.lr is not None else DEFAULT_LR

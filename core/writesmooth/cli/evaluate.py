@@ -1,0 +1,74 @@
+"""``writesmooth evaluate``: a model's mean negative log-likelihood of whole lines of a split."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich import box
+from rich.table import Table
+
+from ..errors import NotImplementedCapability
+from .console import console, warn
+from .train import DEFAULT_VAL, load_splits
+
+# Graves (2013), Table 4: the synthesis network on testset_v, nats per sequence
+GRAVES_TABLE4 = {"no weight noise": -1096.9, "adaptive weight noise": -1128.2}
+
+
+def evaluate(
+    model: str = typer.Option("lstm-graves", "--model", "-m", help="Registered model name."),
+    weights: Optional[Path] = typer.Option(None, "--weights",
+                                           help="Weights file (default: the model's bundled weights)."),
+    data: Path = typer.Option(..., "--data", help="Dataset: the IAM-OnDB folder (or a cache)."),
+    split: str = typer.Option(DEFAULT_VAL, "--split", help="Split(s) to evaluate, joined by +."),
+    max_lines: Optional[int] = typer.Option(None, "--max-lines", min=1,
+                                            help="Evaluate only the first N lines."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or cuda:N."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir",
+                                             help="Dataset cache folder (default ~/.cache/writesmooth)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write a dataset cache."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Mean NLL (nats) per line and per point of whole lines, end-of-stroke included, offsets
+    standardised with the model's training statistics: Graves' Table 4 units."""
+    from ..plugins import get_toolkit
+
+    cls = get_toolkit().model(model)
+    if "evaluate" not in cls.capabilities:
+        raise NotImplementedCapability(f"model '{model}' cannot evaluate: not implemented")
+    loaded = cls.load(weights, device=device)  # a bad weights file fails before data loading
+    inks, _ = load_splits(data, split, None, quiet=as_json, cache_dir=cache_dir,
+                          use_cache=not no_cache)
+    if max_lines is not None:
+        inks = inks[:max_lines]
+    if as_json:
+        result = dict(loaded.evaluate(inks))
+    else:
+        with console.status(f"evaluating {len(inks):,} lines with {model}"):
+            result = dict(loaded.evaluate(inks))
+    result.setdefault("model", model)
+    result["split"] = split
+    result["weights"] = str(weights) if weights else str(cls.default_weights())
+    finite = all(math.isfinite(result[k]) for k in ("nats_per_sequence", "nats_per_point"))
+    if not finite:
+        warn("the NLL is not finite: the weights are broken or do not fit this data")
+    if as_json:
+        console.print_json(json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v)
+                                           else None) for k, v in result.items()}))
+        return
+    table = Table(title=f"{model} on {split}", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("nats per sequence (line)", f"{result['nats_per_sequence']:.1f}")
+    table.add_row("nats per point", f"{result['nats_per_point']:.4f}")
+    table.add_row("lines", f"{result['lines']:,}")
+    table.add_row("points (offsets)", f"{result['points']:,}")
+    if result.get("skipped"):
+        table.add_row("lines skipped", str(result["skipped"]))
+    console.print(table)
+    console.print("Graves (2013) Table 4, testset_v: "
+                  + ", ".join(f"{v} ({k})" for k, v in GRAVES_TABLE4.items())
+                  + " nats per sequence; lower is better.")
