@@ -80,8 +80,11 @@ class Dataset:
 
     def select(self, split: str | None) -> list[Ink]:
         """The lines of ``split`` (``None``: all), e.g. ``"trainset+testset_t+testset_f"``."""
+        chosen = self.indices(split)
+        if self._lines is None and split is not None:  # make only the lines asked for
+            return self.store.inks(chosen)
         lines = self.lines
-        return [lines[i] for i in self.indices(split)]
+        return [lines[i] for i in chosen]
 
     def _unknown_split(self, name: str) -> str:
         if not self.splits:
@@ -127,7 +130,9 @@ def load_dataset(path: str | os.PathLike, *, cache_dir: str | os.PathLike | None
         try:
             inks = read_inks(path)
         except InkFormatError as exc:
-            raise WritesmoothError(f"{path}: not a dataset: {_tail(exc, path)}") from None
+            hint = (" (give the folder that holds the archives)"
+                    if path.name.lower().endswith((".tar.gz", ".tgz", ".tar")) else "")
+            raise WritesmoothError(f"{path}: not a dataset: {_tail(exc, path)}{hint}") from None
         return _checked(Dataset(LineStore.from_inks(inks)), path)
     return _checked(_ink_folder(path), path)
 

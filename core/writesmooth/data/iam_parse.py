@@ -24,6 +24,7 @@ from .iam_xml import parse_iam_strokes
 
 CHUNK_POINTS = 1 << 17  # points decoded per numpy pass: big enough to be fast, small for cache
 PARALLEL_BYTES = 4 << 20  # a source smaller than this is read in this process alone
+WORKER_ANSWER_S = 300  # a worker that has not answered by then is given up (its files re-read)
 
 Member = tuple[str, "bytes | None", "str | None"]  # (name, data, problem)
 
@@ -213,9 +214,12 @@ def parse_source(source: Source, *, workers: int | None = None,
     for link in links:
         try:
             link.conn.send_bytes(b"")  # the end
+            if not link.conn.poll(WORKER_ANSWER_S):
+                raise TimeoutError("no answer")
             results.append(ParsedShare.from_bytes(link.conn.recv_bytes()))
-        except (EOFError, OSError, ValueError, KeyError):
+        except (EOFError, OSError, ValueError, KeyError):  # TimeoutError is an OSError
             lost.update(link.sent)
+            link.process.terminate()
         finally:
             link.conn.close()
             link.process.join()

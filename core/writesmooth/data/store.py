@@ -65,13 +65,17 @@ class LineStore:
         """The lines (all, or those at ``indices``) as :class:`Ink`; strokes are views of one
         float32 array, not copies."""
         points = self.points
-        stroke_ends = np.cumsum(self.stroke_lengths, dtype=np.int64)
-        strokes = np.split(points, stroke_ends[:-1]) if len(stroke_ends) else []
-        first = np.concatenate([[0], np.cumsum(self.line_strokes, dtype=np.int64)])
+        first_stroke = np.concatenate([[0], np.cumsum(self.line_strokes, dtype=np.int64)])
+        stroke_ends = np.concatenate([[0], np.cumsum(self.stroke_lengths, dtype=np.int64)])
         wanted = range(len(self.ids)) if indices is None else indices
-        return [Ink(strokes=strokes[first[i]:first[i + 1]], text=self.texts[i], id=self.ids[i],
-                    source=self.source_path(self.sources[i]), writer=self.writers[i],
-                    meta={"form": self.forms[i]}) for i in wanted]
+        out = []
+        for i in wanted:
+            ends = stroke_ends[first_stroke[i]:first_stroke[i + 1] + 1]
+            strokes = [points[a:b] for a, b in zip(ends[:-1].tolist(), ends[1:].tolist())]
+            out.append(Ink(strokes=strokes, text=self.texts[i], id=self.ids[i],
+                           source=self.source_path(self.sources[i]), writer=self.writers[i],
+                           meta={"form": self.forms[i]}))
+        return out
 
     @classmethod
     def from_inks(cls, inks: list[Ink], *, location: str = "", forms: list[str] | None = None,
