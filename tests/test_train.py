@@ -3,6 +3,7 @@ non-finite batches, clear errors, events for the visual listeners."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -258,3 +259,39 @@ def test_listeners_get_every_event_and_attention_on_request(tmp_path, register_p
     assert att["phi"].shape == (T, len(att["text"])) and att["window"].shape[0] == T
     assert rec.events[3][1]["val_loss"] is not None and rec.events[3][1]["best"] is True
     assert rec.events[-1][1]["weights"].endswith("best.pt")
+
+
+def _ddp_worker(rank: int, port: int, out: str, results) -> None:
+    """One of two processes; process 1 sees a NaN loss in its second batch."""
+    import os
+
+    os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    original, calls = trainer_mod.GravesNet.forward, {"n": 0}
+
+    def forward(self, *args, **kwargs):
+        params, nll, state, extras = original(self, *args, **kwargs)
+        calls["n"] += 1
+        if self.training and calls["n"] == 2 and rank == 1:
+            nll = nll * float("nan")
+        return params, nll, state, extras
+
+    trainer_mod.GravesNet.forward = forward
+    opts = TrainOptions(out=Path(out), epochs=2, batch_size=4, device="cpu", overrides=dict(TINY))
+    result = train_model("lstm-graves", 10, fake_inks(24), fake_inks(4, seed=1), opts, None)
+    results[rank] = (result["steps"], result["val_nats_per_sequence"])
+
+
+def test_a_nan_on_one_ddp_process_is_skipped_by_both(tmp_path):
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    results = mp.Manager().dict()
+    mp.spawn(_ddp_worker, args=(port, str(tmp_path / "run"), results), nprocs=2)
+    # 24 lines in batches of 4 shared by 2 processes: 3 steps an epoch, one skipped by both
+    assert results[0] == results[1] and results[0][0] == 5

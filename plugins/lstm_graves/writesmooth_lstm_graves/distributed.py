@@ -80,17 +80,3 @@ def all_sum(d: Dist, values: list[float]) -> list[float]:
     dist.all_reduce(t)
     return t.tolist()
 
-
-def any_flag(d: Dist, flag: bool) -> bool:
-    """True on every process when it is true on any: all must skip a bad batch together."""
-    return bool(all_sum(d, [1.0 if flag else 0.0])[0] > 0) if d.enabled else flag
-
-
-def broadcast_flag(d: Dist, flag: bool) -> bool:
-    """Rank 0's decision, on every process (checkpoint times come from rank 0's clock)."""
-    if not d.enabled:
-        return flag
-    t = torch.tensor([1.0 if flag else 0.0],
-                     device=d.device if d.device.type == "cuda" else "cpu")
-    dist.broadcast(t, src=0)
-    return bool(t.item() > 0)

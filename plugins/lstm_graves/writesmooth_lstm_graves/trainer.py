@@ -30,39 +30,10 @@ from .convert import Normaliser
 from .evaluate import autocast_for, figures, nll_sums, pick_precision
 from .network import GravesNet
 from .reporting import Clock, Reporter
+from .schedule import DEFAULT_LR, Schedule, lr_factor  # noqa: F401  (lr_factor: re-exported)
 from .weights import Bundle, save_weights
 
-DEFAULT_LR = 1e-3        # Adam's usual step; stable here thanks to warmup and clipping
-WARMUP_STEPS = 500       # at most; 5% of a shorter run
-FINAL_LR_FRACTION = 0.1  # cosine decay ends at a tenth of the peak rate
-MAX_BAD_BATCHES = 10     # consecutive non-finite batches before the run is declared diverged
-
-
-def lr_factor(step: int, total: int) -> float:
-    """Linear warmup, then cosine decay to FINAL_LR_FRACTION at ``total`` steps."""
-    warmup = max(1, min(WARMUP_STEPS, total // 20))
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = min((step - warmup) / max(total - warmup, 1), 1.0)
-    return FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-class Schedule:
-    """The learning rate as a pure function of the optimizer step, so a resumed run continues
-    on the same curve (LambdaLR would do the same but pickles its function)."""
-
-    def __init__(self, optimizer: torch.optim.Optimizer, base_lr: float, total: int) -> None:
-        self.optimizer, self.base_lr, self.total = optimizer, base_lr, max(total, 1)
-
-    def set(self, step: int) -> float:
-        lr = self.base_lr * lr_factor(step, self.total)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        return lr
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"base_lr": self.base_lr, "total": self.total, "warmup": WARMUP_STEPS,
-                "final_fraction": FINAL_LR_FRACTION}
+MAX_BAD_BATCHES = 10  # consecutive non-finite batches before the run is declared diverged
 
 
 def train_model(model_name: str, window: int, train: Sequence[Ink], val: Sequence[Ink],
@@ -298,8 +269,13 @@ class Trainer:
                                                              self.config.lstm_clip))
             bad = not math.isfinite(grad_norm)  # the same on every process after the all-reduce
         if bad:
+            if d.enabled and bad_ranks > 0:
+                # DDP waits for a gradient of every parameter after each forward: give it
+                # zeros, on every process together, so the next batch starts clean
+                sum((q * 0).sum() for q in self.net.parameters()).backward()
+            self.optimizer.zero_grad(set_to_none=True)
             p["batch"] += 1
-            self._bad_batch(local, grad_norm)
+            self._bad_batch("loss" if bad_ranks > 0 else "gradient")
             return
         p["bad_streak"] = 0
         lr = self.schedule.set(p["step"])
@@ -340,10 +316,9 @@ class Trainer:
             params, nll, _, extras = self.model(x, chars, cm, targets, mask, keep_phi=keep_phi)
         return params, nll, extras
 
-    def _bad_batch(self, local: float, grad_norm: float) -> None:
+    def _bad_batch(self, what: str) -> None:
         p = self.progress
         p["bad_streak"] = p.get("bad_streak", 0) + 1
-        what = "loss" if not math.isfinite(local) else "gradient"
         self.reporter.warn(f"step {p['step'] + 1}: non-finite {what}; batch skipped "
                            f"({p['bad_streak']} in a row)")
         if p["bad_streak"] >= MAX_BAD_BATCHES:
