@@ -6,8 +6,9 @@ Prints, from one run on this machine:
   reference  a plain single-process loop: stream the archive with tarfile, parse every line file
              with lxml (entities and network off), its points into numpy arrays
   cold       load_dataset(PATH, use_cache=False): everything writesmooth does on a first load
-             except writing the cache (pairing, splits and skip report included)
-  ratio      reference / cold
+             except writing the cache (pairing, splits and skip report included), with the
+             default number of processes (one per idle core), then with 1 and with 2
+  ratio      reference / cold (default)
   cache      size of the .npz cache written by a first load
   warm       wall time of `writesmooth data stats PATH --json` in a fresh interpreter with the
              cache in place (best and median of 5), start-up included
@@ -86,10 +87,18 @@ def main() -> None:
     for archive in path.glob("*.tar.gz"):  # read once, so neither side pays for the disk
         archive.read_bytes()
 
+    from writesmooth.data.iam_parse import default_workers
+    from writesmooth.data.iam_sources import find_sources
+
+    workers = default_workers(find_sources(path)[0])
     cold, ds = timed(load_dataset, path, use_cache=False)
     points = int(ds.store.stroke_lengths.sum())
     print(f"cold load (writesmooth, no cache) {cold:7.2f} s   {len(ds):,} lines paired, "
-          f"{points:,} points, {len(ds.skipped)} skipped")
+          f"{points:,} points, {len(ds.skipped)} skipped; {workers} process(es) "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    for n in (1, 2):
+        t, _ = timed(load_dataset, path, use_cache=False, workers=n)
+        print(f"  cold load with {n} process(es)     {t:7.2f} s")
     ref, (ref_lines, ref_points) = timed(reference_load, path)
     print(f"reference (lxml loop, 1 process)  {ref:7.2f} s   {ref_lines:,} line files, "
           f"{ref_points:,} points")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from writesmooth import InkFormatError
-from writesmooth.data.iam_fast import decode_points, fast_line
+from writesmooth.data.iam_fast import decode_points, fast_line, read_line
 from writesmooth.data.iam_xml import parse_iam_strokes
 
 HEAD = b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<WhiteboardCaptureSession>\n' \
@@ -31,24 +31,27 @@ def careful(data: bytes):
 
 
 def fast(data: bytes):
-    got = fast_line(data)
+    got = read_line(data)
     if got is None:
         return None
-    texts, lengths, writer = got
-    return decode_points(texts).astype(np.float32), lengths, writer
+    points, lengths, writer = got
+    return points.astype(np.float32), lengths, writer
 
 
 TAKEN = {  # files the fast path must take
     "distribution layout": BASE,
     "leading zeros": BASE.replace(b'x="916"', b'x="0916"'),
-    "text between points": BASE.replace(b'time="1.00"/>', b'time="1.00"/> hello'),
-    "'>' in a time": BASE.replace(b'time="1.00"', b'time="1>00"'),
     "an empty stroke": HEAD + S1 + b'    <Stroke colour="black" start_time="1" end_time="2">\n'
                        b'    </Stroke>\n' + S2 + TAIL,
     "a writer": BASE.replace(b"  <StrokeSet>", b'  <Form writerID="10042"/>\n  <StrokeSet>'),
     "minus zero": BASE.replace(b'y="0"', b'y="-0"'),
 }
 DECLINED = {  # files the fast path must leave to the careful reader (which may accept them)
+    "text between points": BASE.replace(b'time="1.00"/>', b'time="1.00"/> hello'),
+    "'>' in a time": BASE.replace(b'time="1.00"', b'time="1>00"'),
+    "a control character in a value": BASE.replace(b'colour="black"', b'colour="bl\x0bck"', 1),
+    "a control character in the header": BASE.replace(b"top_left", b"top\x0cleft"),
+    "a form feed between tags": BASE.replace(b"    </Stroke>", b"\x0c</Stroke>", 1),
     "attributes reordered": BASE.replace(b'x="916" y="3112"', b'y="3112" x="916"'),
     "another attribute": BASE.replace(b'time="1.00"/>', b'time="1.00" pressure="3"/>'),
     "a float": BASE.replace(b'x="916"', b'x="916.5"'),
@@ -117,10 +120,21 @@ def test_a_coordinate_that_is_not_a_plain_integer_is_declined(value):
     assert fast(data) is None
 
 
-def test_decode_points_reads_every_width_and_sign():
+def test_coordinates_of_every_width_and_sign():
     rng = np.random.default_rng(0)
-    values = rng.integers(-9_999_999, 9_999_999, size=(5000, 2))
+    values = rng.integers(-9_999_999, 9_999_999, size=(3000, 2))
     values[:20] = [[0, -1], [-9999999, 9999999], [5, -5], [10, 100]] * 5
-    texts = [f'{x}" y="{y}'.encode() for x, y in values]
-    np.testing.assert_array_equal(decode_points(texts), values)
-    assert decode_points([]).shape == (0, 2)
+    stroke = b"".join(f'<Point x="{x}" y="{y}" time="1"/>'.encode() for x, y in values)
+    data = BASE.replace(S2, b'    <Stroke colour="black" start_time="1" end_time="2">'
+                        + stroke + b"</Stroke>\n")
+    points, lengths, _ = fast(data)
+    np.testing.assert_array_equal(points[2:], values)
+    assert lengths == [2, 3000]
+
+
+def test_points_of_several_files_are_decoded_together():
+    files = [BASE, BASE.replace(b'x="916"', b'x="-5"'), TAKEN["a writer"]]
+    found = [fast_line(f) for f in files]
+    points = decode_points(files, [f[0] for f in found])
+    assert points[:, 0].tolist() == [916, -12, 1234567, -5, -12, 1234567, 916, -12, 1234567]
+    assert decode_points([], []).shape == (0, 2)

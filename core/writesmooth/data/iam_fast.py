@@ -7,21 +7,23 @@ line files of the distribution all have one shape::
       <Point x="916" y="3112" time="14921023.64"/> ...
     </Stroke>
 
-so one compiled regex pulls the coordinates out of ``<StrokeSet>`` and numpy turns them into
-integers. The fast path is only taken when it is certain to give what the careful reader
-(:func:`.iam_xml.parse_iam_strokes`) gives: :func:`fast_line` returns ``None`` for any file it
-cannot vouch for (a DTD, an entity, a comment, a character outside ASCII, a control character,
-another attribute layout, a coordinate that is not a plain integer, no points, ...), and the
-caller then parses that file with the careful reader, which also says what is wrong with it.
+so one compiled regex (:data:`_BODY`) checks a file's whole ``<StrokeSet>`` against that shape,
+and numpy then reads the coordinates at the places the shape puts them, without making a Python
+object per number. The fast path is only taken when it is certain to give what the careful
+reader (:func:`.iam_xml.parse_iam_strokes`) gives: :func:`fast_line` returns ``None`` for any
+file it cannot vouch for (a DTD, an entity, a comment, a character outside ASCII, a control
+character, text between tags, another attribute layout, a coordinate that is not a plain
+integer, no points, ...), and the caller then parses that file with the careful reader, which
+also says what is wrong with it.
 
 Why the checks are enough: the file is ASCII without '!' (no DTD, entity, comment or CDATA),
-'&', ']' or a control character but LF, so no text or attribute value can be ill-formed; each
-stroke must open with a ``<Stroke ...>`` tag matched in full, every other ``<`` in it must start
-a ``<Point .../>`` matched in full by :data:`_POINT` (counted: one ``<`` too many and the file
-goes to the careful reader), and nothing but text may follow the last ``</Stroke>``. The rest
-of the document (header and tail) either matches the distribution's header exactly or is parsed
-by lxml with the ``<StrokeSet>`` emptied, which checks that it is well-formed and that the
-StrokeSet is the root's only one.
+'&' or ']' (no ']]>'); the body between ``<StrokeSet>`` and ``</StrokeSet>`` matches
+:data:`_BODY` in full, which allows strokes of points and spaces and line feeds only, fixed
+attribute names (no attribute twice), no '<' or control character in an attribute value, and
+coordinates of 1 to 7 digits (float32 holds them exactly). The rest of the document either
+matches the distribution's header and tail exactly (:data:`_HEAD`, :data:`_TAIL`, as strict) or
+is parsed by lxml with the ``<StrokeSet>`` emptied, which checks that it is well-formed and that
+the StrokeSet is the root's only one.
 """
 from __future__ import annotations
 
@@ -32,35 +34,32 @@ from lxml import etree
 
 from .xmlsafe import safe_parser
 
-# One point; group 1 is b'916" y="3112'. At most 7 digits: the values fit 8 bytes with a sign
-# (see _digits_to_int) and float32 holds them exactly.
-# The values may hold any character but '"': a '<' in one would be one '<' too many for its
-# stroke (see fast_line) and '&' is refused outright; a narrower class makes the regex slower.
-_POINT = re.compile(rb'<Point x="(-?\d{1,7}" y="-?\d{1,7})" time="[^"]*"/>')
-# A stroke's opening tag, exactly as the distribution writes it: fixed attribute names rule out
-# a repeated attribute, which lxml would reject.
-_STROKE_OPEN = re.compile(
-    rb'\s*<Stroke colour="[^"]*" start_time="[^"]*" end_time="[^"]*">')
+# Possessive quantifiers: nothing here ever needs to backtrack, and saying so halves the time.
+# Whitespace is only what the files hold (space, LF) and values hold no control character, so
+# these regexes also keep out every character that XML forbids (the file is ASCII already).
+_VALUE = rb'[^"<\x00-\x1f]*+'
+_BODY = re.compile(
+    rb'(?:[ \n]*+<Stroke colour="' + _VALUE + rb'" start_time="' + _VALUE + rb'" end_time="'
+    + _VALUE + rb'">(?:[ \n]*+<Point x="-?\d{1,7}+" y="-?\d{1,7}+" time="[0-9.]*+"/>)*+'
+    rb'[ \n]*+</Stroke>)*+[ \n]*+')
 _OPEN, _CLOSE = b"<StrokeSet>", b"</StrokeSet>"
-# The header and tail of the distribution's files, in full: checked with a regex, they need no
-# parser (fixed attribute names again rule out repeats). Any other header goes to lxml.
 _HEAD = re.compile(
-    rb'<\?xml version="1\.0" encoding="ISO-8859-1"\?>\s*<WhiteboardCaptureSession>\s*'
-    rb'<WhiteboardDescription>\s*(?:<SensorLocation corner="[^"<]*"/>\s*|'
-    rb'<(?:Diagonally|Vertically|Horizontally)OppositeCoords x="[^"<]*" y="[^"<]*"/>\s*)*'
-    rb'</WhiteboardDescription>\s*')
-_TAIL = re.compile(rb'\s*</WhiteboardCaptureSession>\s*')
+    rb'<\?xml version="1\.0" encoding="ISO-8859-1"\?>[ \n]*<WhiteboardCaptureSession>[ \n]*'
+    rb'<WhiteboardDescription>[ \n]*(?:<SensorLocation corner="' + _VALUE + rb'"/>[ \n]*|'
+    rb'<(?:Diagonally|Vertically|Horizontally)OppositeCoords x="' + _VALUE + rb'" y="' + _VALUE
+    + rb'"/>[ \n]*)*</WhiteboardDescription>[ \n]*')
+_TAIL = re.compile(rb'[ \n]*</WhiteboardCaptureSession>[ \n]*')
+_X_AT = len(b'<Point x="')  # from a point's '<' to its x value
+
+FastLine = tuple[np.ndarray, list[int], "str | None"]
 
 
-def fast_line(data: bytes) -> tuple[list[bytes], list[int], str | None] | None:
-    """``(point_texts, stroke_lengths, writer)`` of a line file, or ``None`` when the careful
-    reader must decide. ``point_texts`` are ``b'X" y="Y'`` for :func:`decode_points`; strokes
-    without points are dropped, as the careful reader does."""
+def fast_line(data: bytes) -> FastLine | None:
+    """``(x_at, stroke_lengths, writer)`` of a line file, or ``None`` when the careful reader
+    must decide. ``x_at`` holds where each point's x value starts in ``data``, for
+    :func:`decode_points`; strokes without points are dropped, as the careful reader does."""
     # '!' starts every DOCTYPE, ENTITY, comment and CDATA section; ']' is needed for ']]>'.
     if not data.isascii() or b"!" in data or b"&" in data or b"]" in data:
-        return None
-    # XML allows no control character but tab, CR and LF; the files have only LF.
-    if np.count_nonzero(np.frombuffer(data, np.uint8) < 32) != data.count(b"\n"):
         return None
     start, end = data.find(_OPEN), data.find(_CLOSE)
     if start < 0 or end < start:
@@ -72,16 +71,18 @@ def fast_line(data: bytes) -> tuple[list[bytes], list[int], str | None] | None:
         if not ok:
             return None
     start += len(_OPEN)
-    pieces = data[start:end].split(b"</Stroke>")
-    if b"<" in pieces.pop():  # after the last </Stroke>: nothing but text
+    if _BODY.fullmatch(data, start, end) is None:
         return None
-    if not all(map(_STROKE_OPEN.match, pieces)):
+    # The body now is strokes of points and nothing else, so its '<'s are, in order, a stroke's
+    # '<S', its points' '<P' and its '</': points per stroke = gap between strokes' '<' - 2.
+    raw = np.frombuffer(data, np.uint8)
+    lt = np.flatnonzero(raw[start:end] == ord("<"))
+    kind = raw[start + 1:end + 1][lt]
+    x_at = lt[kind == ord("P")] + (start + _X_AT)
+    if len(x_at) == 0:
         return None
-    lengths = [piece.count(b"<") - 1 for piece in pieces]  # every other '<' must be a point
-    points = _POINT.findall(data, start, end)
-    if not points or len(points) != sum(lengths):
-        return None
-    return points, [n for n in lengths if n], writer
+    lengths = np.diff(np.append(np.flatnonzero(kind == ord("S")), len(lt))) - 2
+    return x_at, lengths[lengths > 0].tolist(), writer
 
 
 def _check_header(document: bytes) -> tuple[bool, str | None]:
@@ -101,38 +102,48 @@ def _check_header(document: bytes) -> tuple[bool, str | None]:
     return True, (form.get("writerID") if form is not None else None)
 
 
-_U = np.uint64
-_ALL = _U(0xFFFFFFFFFFFFFFFF)
-_WIDTH = 24  # bytes of b'X" y="Y' at most: 8 + 5 + 8, rounded up
+def decode_points(files: list[bytes], x_ats: list[np.ndarray]) -> np.ndarray:
+    """``(N, 2)`` int32 coordinates of the points that :func:`fast_line` found in ``files``.
 
-
-def decode_points(texts: list[bytes]) -> np.ndarray:
-    """``(N, 2)`` int32 coordinates of ``b'X" y="Y'`` texts, as :data:`_POINT` captures them.
-
-    Works on fixed-width byte rows so that no Python object is made per number; run it on
-    chunks of some 10^5 points, whose temporaries stay small.
+    The files are joined and every 8 bytes at every offset are seen as one little-endian uint64
+    (numpy allows the unaligned view), so a point's x or y is one gather away; the numbers'
+    lengths and values then come from a few whole-column operations.
     """
-    n = len(texts)
-    if n == 0:
+    if not files:
         return np.zeros((0, 2), np.int32)
-    rows = np.array(texts, dtype=f"S{_WIDTH}")
-    raw = rows.view(np.uint8).reshape(n, _WIDTH)
-    x_len = np.argmax(raw[:, :9] == ord('"'), axis=1)  # the quote that ends X
-    total = np.strings.str_len(rows)
-    y_len = total - x_len - 5
-    x_words = np.ascontiguousarray(raw[:, :8]).view(_U).ravel()
-    # Y starts after '" y="', at a different byte in each row: gather its 8 bytes.
-    flat = np.concatenate([raw.ravel(), np.zeros(8, np.uint8)])
-    windows = np.lib.stride_tricks.as_strided(flat, shape=(n * _WIDTH, 8), strides=(1, 1))
-    y_words = windows[np.arange(n) * _WIDTH + x_len + 5].copy().view(_U).ravel()
-    out = np.empty((n, 2), np.int32)
-    out[:, 0] = _digits_to_int(x_words, x_len.astype(_U))
-    out[:, 1] = _digits_to_int(y_words, y_len.astype(_U))
+    buf = np.frombuffer(b"".join(files) + bytes(16), np.uint8)
+    offsets = np.cumsum([0] + [len(f) for f in files[:-1]])
+    x_at = np.concatenate([at + off for at, off in zip(x_ats, offsets.tolist())])
+    words = np.ndarray((len(buf) - 8,), dtype="<u8", buffer=buf, strides=(1,))
+    x_len = 1 + _first_quote(words[x_at + 1])  # a value has 1 to 8 characters
+    y_at = x_at + x_len + len(b'" y="')
+    y_len = 1 + _first_quote(words[y_at + 1])
+    out = np.empty((len(x_at), 2), np.int32)
+    out[:, 0] = _digits_to_int(words[x_at], x_len.astype(np.uint64))
+    out[:, 1] = _digits_to_int(words[y_at], y_len.astype(np.uint64))
     return out
 
 
+_U = np.uint64
+_ALL = _U(0xFFFFFFFFFFFFFFFF)
+_ONES, _HIGHS = _U(0x0101010101010101), _U(0x8080808080808080)
+
+
+def _first_quote(words: np.ndarray) -> np.ndarray:
+    """Index (0-7) of the first '"' in each word's bytes (one is there: the regex said so).
+
+    The classic zero-byte test on ``word ^ '""""""""'``: its lowest set bit is exact (bits above
+    the first zero byte may be wrong, and are not looked at).
+    """
+    t = words ^ _U(0x2222222222222222)
+    found = (t - _ONES) & ~t & _HIGHS
+    lowest = found & (~found + _U(1))
+    # lowest == 2 ** (8 * index + 7); frexp reads the exponent exactly.
+    return (np.frexp(lowest.astype(np.float64))[1] - 8) // 8
+
+
 def _digits_to_int(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Integers from up to 8 ASCII characters (``-?\\d+``) held little-endian in uint64 words.
+    """Integers from up to 8 ASCII characters (``-?[0-9]+``) held little-endian in uint64 words.
 
     SWAR: right-align the digits, keep their low nibbles, then add neighbouring digits, pairs
     and quads with one multiply each, so that a whole column is converted in a few passes.
@@ -148,3 +159,12 @@ def _digits_to_int(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     values = words.astype(np.int64)
     values[negative] *= -1
     return values
+
+
+def read_line(data: bytes) -> tuple[np.ndarray, list[int], str | None] | None:
+    """:func:`fast_line` and :func:`decode_points` for one file: ``(points, lengths, writer)``."""
+    found = fast_line(data)
+    if found is None:
+        return None
+    x_at, lengths, writer = found
+    return decode_points([data], [x_at]), lengths, writer

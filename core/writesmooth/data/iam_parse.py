@@ -76,7 +76,10 @@ class _Parser:
     line_strokes: list[int] = field(default_factory=list)
     stroke_lengths: list[int] = field(default_factory=list)
     chunks: list[np.ndarray] = field(default_factory=list)
-    pending: list[bytes] = field(default_factory=list)  # fast-path point texts, not yet decoded
+    # Fast-path files whose points are not decoded yet, and where their points are.
+    pending: list[bytes] = field(default_factory=list)
+    pending_at: list[np.ndarray] = field(default_factory=list)
+    pending_points: int = 0
 
     def add(self, name: str, data: bytes | None, problem: str | None) -> None:
         self.names.append(name)
@@ -85,9 +88,11 @@ class _Parser:
             return
         fast = fast_line(data)
         if fast is not None:
-            texts, lengths, writer = fast
-            self.pending.extend(texts)
-            if len(self.pending) >= CHUNK_POINTS:
+            x_at, lengths, writer = fast
+            self.pending.append(data)
+            self.pending_at.append(x_at)
+            self.pending_points += len(x_at)
+            if self.pending_points >= CHUNK_POINTS:
                 self._flush()
         else:
             try:
@@ -105,8 +110,8 @@ class _Parser:
 
     def _flush(self) -> None:
         if self.pending:
-            self.chunks.append(decode_points(self.pending).astype(np.float32))
-            self.pending.clear()
+            self.chunks.append(decode_points(self.pending, self.pending_at).astype(np.float32))
+            self.pending, self.pending_at, self.pending_points = [], [], 0
 
     def result(self) -> ParsedShare:
         self._flush()
