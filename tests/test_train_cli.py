@@ -79,13 +79,20 @@ def sampler_available() -> bool:
     return importlib.util.find_spec("writesmooth_lstm_graves.sampler") is not None
 
 
-def test_small_run_writes_checkpoint_weights_plots_samples_and_log(run_cli, dataset, tmp_path):
+def test_small_run_writes_checkpoint_weights_plots_samples_and_log(run_cli, dataset, tmp_path,
+                                                                   monkeypatch):
     out, log = tmp_path / "runs", tmp_path / "log.jsonl"
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     result = run_cli("train", "--model", "lstm-graves", *data_args(dataset), "--max-lines", "64",
                      "--epochs", "2", "--batch-size", "8", *TINY, "--out", out,
                      "--json-log", log, "--attention-every", "3", "--sample-every", "4",
-                     "--test-model", "bad cafe", "--device", "cpu", "--draw-lines")
+                     "--test-model", "bad cafe", "--test-model", "Zebra 42", "--device", "cpu",
+                     "--draw-lines", "--show")
     assert result.code == 0, result.err
+    if sys.platform.startswith("linux"):
+        assert "--show: no display" in result.err
+    assert "could not draw" not in result.err  # unknown characters in a sample text are mapped
     run = out / "lstm-graves"
     for name in ("checkpoint.pt", "best.pt", "plots/loss.png", "plots/epochs.png",
                  "attention/step0000003.png", "lines/step0000001.png"):

@@ -383,7 +383,10 @@ class Trainer:
             return None
         if not self.config.conditional:
             return None
-        return lambda texts: write_lines(self.bundle(), list(texts), bias=0.75, seed=0)
+        # characters outside the training alphabet become their closest known ones, so a
+        # sample text never stops the figures (a fixed seed keeps samples comparable over time)
+        return lambda texts: write_lines(self.bundle(), [self.alphabet.replace_unknown(t)
+                                                         for t in texts], bias=0.75, seed=0)
 
     def _announce(self) -> None:
         if not self.d.main:
