@@ -69,6 +69,8 @@ def test_no_usable_line_exits_2_with_one_line(run_cli, tmp_path, command):
     root = tmp_path / "iam"
     (root / "lineStrokes" / "a01").mkdir(parents=True)
     (root / "lineStrokes" / "a01" / "a01-000-01.xml").write_text("<not xml")
+    (root / "ascii" / "a01").mkdir(parents=True)
+    (root / "ascii" / "a01" / "a01-000.txt").write_text("CSR:\n\none line\n")
     extra = ["-o", str(tmp_path / "out.jsonl")] if command == "export" else []
     result = run_cli("data", command, root, "--no-cache", *extra)
     assert result.code == 2

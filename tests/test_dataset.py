@@ -265,9 +265,19 @@ def test_no_usable_line_is_one_clear_error(tmp_path):
     root = tmp_path / "iam"
     (root / "lineStrokes" / "b01" / "b01-000").mkdir(parents=True)
     (root / "lineStrokes" / "b01" / "b01-000" / "b01-000-01.xml").write_bytes(b"<broken")
-    with pytest.raises(WritesmoothError, match="no usable line") as info:
+    (root / "ascii" / "b01" / "b01-000").mkdir(parents=True)
+    (root / "ascii" / "b01" / "b01-000" / "b01-000.txt").write_bytes(ascii_text(["a line"]))
+    with pytest.raises(WritesmoothError, match="no usable line .malformed XML") as info:
         load(root)
     assert "\n" not in str(info.value)
+
+
+def test_line_files_without_any_transcripts_is_one_clear_error(iam_root):
+    import shutil
+
+    shutil.rmtree(iam_root / "ascii")
+    with pytest.raises(WritesmoothError, match="no transcripts: no ascii-all/ or ascii/"):
+        load(iam_root)
 
 
 def test_a_missing_location_is_one_clear_error(tmp_path):

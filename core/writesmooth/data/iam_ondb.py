@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import WritesmoothError
 from .iam_parse import ParsedShare, parse_source
 from .iam_sources import Source, find_sources, read_splits, split_files
 from .store import LineStore
@@ -78,7 +79,11 @@ def load_iam(root: Path, *, workers: int | None = None,
     """Read the IAM-OnDB location ``root``; its splits come from ``task1/``."""
     lines_source, ascii_source = find_sources(root)
     if lines_source is None:
-        raise FileNotFoundError(f"{root}: no lineStrokes folder or archive")
+        raise WritesmoothError(f"{root}: no lineStrokes-all/ or lineStrokes/ folder and no "
+                               "lineStrokes-all.tar.gz")
+    if ascii_source is None:  # every line would be skipped: say why once
+        raise WritesmoothError(f"{root}: no transcripts: no ascii-all/ or ascii/ folder and no "
+                               "ascii-all.tar.gz beside the line files")
     transcripts = read_transcripts(ascii_source)
     shares = parse_source(lines_source, workers=workers, on_fraction=on_fraction)
     files, skipped = _line_files(lines_source, shares)
