@@ -52,7 +52,7 @@ def test_fast_stepper_equals_net_step(layers, window, use_numpy, onednn, monkeyp
     torch.manual_seed(1)
     cfg = GravesConfig(hidden=20, layers=layers, mixtures=3, window=window, alphabet_size=9)
     net = GravesNet(config=cfg).eval()
-    B, U = 3, 6
+    B, U = fast_step.ONEDNN_MIN_BATCH, 6
     chars = torch.randint(1, 9, (B, U))
     mask = torch.ones(B, U)
     mask[1, 4:] = 0

@@ -31,6 +31,7 @@ def _linear_pointwise(*args):
 
 
 _ONEDNN: list[bool] = []
+ONEDNN_MIN_BATCH = 4  # lines from which oneDNN's linear is used instead of addmm
 
 
 def _onednn_linear_works() -> bool:
@@ -75,9 +76,10 @@ class FastStepper:
         self.w = self.Z[:, self.w0:self.w0 + V]
         # per layer: (input view of Z, weight, bias, c, h view); views made once, since even
         # taking a torch slice costs microseconds. The weight is transposed for addmm, or in
-        # oneDNN's layout, whose small-batch kernels are about 40 % faster than MKL's addmm for
-        # ten lines (and equal for one)
-        self.dnn = dev.type == "cpu" and dt == torch.float32 and _onednn_linear_works()
+        # oneDNN's layout for batches of several lines, where its kernels beat MKL's addmm (by
+        # 10-40 % for ten lines); for one line addmm was as fast or faster
+        self.dnn = (dev.type == "cpu" and dt == torch.float32 and batch >= ONEDNN_MIN_BATCH
+                    and _onednn_linear_works())
         self.layers = [(self.Z[:, a:b], w.to_mkldnn() if self.dnn else w.t().contiguous(), bias,
                         self.c[j], self.h[j])
                        for j, (a, b, w, bias) in enumerate(self._layer_weights(net))]
