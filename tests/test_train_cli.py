@@ -202,3 +202,17 @@ def test_two_ddp_processes_on_cpu(dataset, tmp_path, python_env):
 
     model = LstmGraves.load(out / "lstm-graves" / "best.pt")
     assert model.bundle.meta["processes"] == 2
+
+
+def test_a_dataset_without_split_lists_trains_with_split_all(run_cli, tmp_path):
+    from writesmooth.data.io import write_inks
+
+    data = tmp_path / "lines.jsonl"
+    write_inks(fake_inks(12), data)
+    result = run_cli("train", "--data", data, "--out", tmp_path / "runs", "--no-cache")
+    assert result.code == 2 and "--split all --val-split none" in result.err
+    result = run_cli("train", "--data", data, "--split", "all", "--val-split", "none",
+                     "--out", tmp_path / "runs", "--epochs", "1", "--set", "hidden=8",
+                     "--set", "min_char_count=1", "--no-plots", "--no-cache")
+    assert result.code == 0, result.err
+    assert "no validation" in result.out and (tmp_path / "runs/lstm-graves/best.pt").is_file()

@@ -48,6 +48,10 @@ def load_splits(data: Path, split: str, val_split: str | None, *, quiet: bool = 
         more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
         warn(f"skipped {len(skipped)} item{'s' if len(skipped) != 1 else ''} of {data}: "
              f"{first}{more}")
+    wanted = [s for s in (split, val_split or "") if s.lower() not in NO_SPLIT + (ALL,)]
+    if wanted and not getattr(ds, "splits", None):
+        raise WritesmoothError(f"{data} has no split lists (task1/*.txt), so no split "
+                               f"'{wanted[0]}': use --split all --val-split none")
     train = ds.select(None if split.lower() == ALL else split)
     val = ([] if val_split is None or val_split.lower() in NO_SPLIT
            else ds.select(None if val_split.lower() == ALL else val_split))
