@@ -8,7 +8,8 @@ Prints, from one run on this machine:
   cold       load_dataset(PATH, use_cache=False): everything writesmooth does on a first load
              except writing the cache (pairing, splits and skip report included), with the
              default number of processes (one per idle core), then with 1 and with 2
-  ratio      reference / cold (default)
+  ratio      reference / cold (default); also of CPU seconds (this process and its workers),
+             which depend less on what else the machine is doing
   cache      size of the .npz cache written by a first load
   warm       wall time of `writesmooth data stats PATH --json` in a fresh interpreter with the
              cache in place (best and median of 5), start-up included
@@ -58,9 +59,19 @@ def reference_load(path: Path) -> tuple[int, int]:
     return lines, points
 
 
+def cpu_seconds() -> float:
+    import resource
+
+    own, children = (resource.getrusage(resource.RUSAGE_SELF),
+                     resource.getrusage(resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
+    """(wall seconds, result); the CPU seconds are left in ``timed.cpu``."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = fn(*args, **kwargs)
+    timed.cpu = cpu_seconds() - cpu
     return time.perf_counter() - start, result
 
 
@@ -90,19 +101,23 @@ def main() -> None:
     from writesmooth.data.iam_parse import default_workers
     from writesmooth.data.iam_sources import find_sources
 
+    load = os.getloadavg()[0]
     workers = default_workers(find_sources(path)[0])
     cold, ds = timed(load_dataset, path, use_cache=False)
+    cold_cpu = timed.cpu
     points = int(ds.store.stroke_lengths.sum())
     print(f"cold load (writesmooth, no cache) {cold:7.2f} s   {len(ds):,} lines paired, "
-          f"{points:,} points, {len(ds.skipped)} skipped; {workers} process(es) "
-          f"(load average {os.getloadavg()[0]:.1f})")
+          f"{points:,} points, {len(ds.skipped)} skipped; {workers} process(es), "
+          f"{cold_cpu:.2f} CPU s (load average before: {load:.1f})")
     for n in (1, 2):
         t, _ = timed(load_dataset, path, use_cache=False, workers=n)
-        print(f"  cold load with {n} process(es)     {t:7.2f} s")
+        print(f"  cold load with {n} process(es)     {t:7.2f} s   {timed.cpu:.2f} CPU s")
     ref, (ref_lines, ref_points) = timed(reference_load, path)
+    ref_cpu = timed.cpu
     print(f"reference (lxml loop, 1 process)  {ref:7.2f} s   {ref_lines:,} line files, "
-          f"{ref_points:,} points")
-    print(f"ratio reference / cold            {ref / cold:7.2f} x")
+          f"{ref_points:,} points, {ref_cpu:.2f} CPU s")
+    print(f"ratio reference / cold            {ref / cold:7.2f} x   (CPU seconds: "
+          f"{ref_cpu / cold_cpu:.2f} x)")
 
     with tempfile.TemporaryDirectory() as tmp:
         first, ds = timed(load_dataset, path, cache_dir=tmp)
