@@ -114,6 +114,8 @@ def test_small_run_writes_checkpoint_weights_plots_samples_and_log(run_cli, data
     assert figures["points"] == sum(i.n_points - 1 for i in fake_inks(8, seed=3))
     table = run_cli("evaluate", "--weights", run / "best.pt", *data_args(dataset))
     assert table.code == 0 and "nats per sequence" in table.out and "-1096.9" in table.out
+    last = run_cli("evaluate", "--weights", run / "checkpoint.pt", *data_args(dataset), "--json")
+    assert last.code == 0 and math.isfinite(json.loads(last.out)["nats_per_sequence"])
 
 
 def test_an_unknown_config_field_exits_2_listing_the_valid_ones(run_cli, dataset, tmp_path):

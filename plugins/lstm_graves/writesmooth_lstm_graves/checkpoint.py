@@ -1,6 +1,7 @@
 """Training checkpoints: everything needed to continue a run exactly where it stopped.
 
-A checkpoint is a plain dict of tensors and primitives (loadable with ``weights_only=True``):
+A checkpoint is a plain dict of tensors and primitives (loadable with ``weights_only=True``), a
+weights file with more keys (so ``--weights checkpoint.pt`` works wherever weights do):
 the weights, the optimizer and scheduler, where the run is (epoch, batches done in that epoch,
 optimizer step), the best validation so far, the loss history for the plots, and the random
 generators' states stored as tensors. It is written to a temporary file and renamed into place
@@ -16,6 +17,7 @@ import torch
 
 from writesmooth import WritesmoothError
 
+from .weights import FORMAT as WEIGHTS_FORMAT
 from .weights import atomic_torch_save
 
 FORMAT = "writesmooth-lstm-graves-checkpoint/1"
@@ -57,7 +59,8 @@ def save_checkpoint(path: Path, *, identity: dict[str, Any], net: torch.nn.Modul
     """``identity``: model name, config, alphabet and normaliser (as in a weights file);
     ``progress``: epoch, batch, step, best figures, history; ``run``: the RUN_KEYS options."""
     atomic_torch_save({
-        "format": FORMAT,
+        "format": WEIGHTS_FORMAT,  # also a weights file: evaluate/write --weights checkpoint.pt
+        "checkpoint": FORMAT,
         **identity,
         "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
         "optimizer": optimizer.state_dict(),
@@ -75,7 +78,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     except Exception as exc:  # truncated or not a torch file; renames make this rare
         raise WritesmoothError(f"{path}: not a readable checkpoint ({type(exc).__name__}: "
                                f"{str(exc).splitlines()[0][:120] if str(exc) else ''})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("checkpoint") != FORMAT:
         raise WritesmoothError(f"{path}: not a {FORMAT} file")
     return data
 

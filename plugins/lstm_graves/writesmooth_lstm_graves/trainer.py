@@ -161,7 +161,7 @@ class Trainer:
     # --- saving --------------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:
         return {"model": self.name, "config": self.config.to_dict(),
-                "alphabet": self.alphabet.chars, "norm": self.norm.to_dict()}
+                "alphabet": self.alphabet.chars, "norm": self.norm.to_dict(), "meta": self._meta()}
 
     def bundle(self) -> Bundle:
         return Bundle(net=self.net, config=self.config, alphabet=self.alphabet, norm=self.norm,
