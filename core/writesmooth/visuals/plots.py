@@ -78,8 +78,10 @@ def nice_ticks(lo: float, hi: float, count: int = 6, integer: bool = False) -> l
 def _label(v: float) -> str:
     if v == 0:
         return "0"
-    if abs(v) >= 10000 or abs(v) < 0.01:
-        return f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
+    if abs(v) >= 1000 and float(v).is_integer():
+        return f"{int(v):,}"
+    if abs(v) >= 1e6 or abs(v) < 0.01:
+        return f"{v:.1e}".replace("e+0", "e").replace("e-0", "e-")
     return f"{v:g}" if abs(v) >= 1 else f"{v:.2g}"
 
 
@@ -146,7 +148,7 @@ def line_plot(path: str | Path, series: list[tuple[str, Sequence[float], Sequenc
         xs, ys = downsample(xs, ys, 2 * pw)
         pts = np.stack([sx(xs), sy(ys)], axis=1)
         colour = colours[i % len(colours)]
-        if markers or len(pts) == 1:  # a single epoch is a dot, not an invisible line
+        if markers or len(pts) <= 30:  # sparse series (validation) show their points
             cv.lines([p[None] for p in pts], colour, 6.0)
         cv.lines([pts], colour, 1.8)
         lx = left + pw - 150
