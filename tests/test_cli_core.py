@@ -65,7 +65,7 @@ def test_plugins_json_lists_the_distributions_and_builtin_renderers(run_cli):
 def test_plugins_json_says_what_each_plugin_provides(run_cli):
     plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json").out)}
     assert plugins["render"]["provides"] == {"renderers": [".png", ".svg"]}
-    assert plugins["formats"]["provides"] == {"formats": ["iam-xml"]}
+    assert plugins["formats"]["provides"] == {"formats": ["iam-ondb", "iam-xml", "inkml", "jsonl"]}
     assert "lstm-graves" in plugins["lstm_graves"]["provides"]["models"]
     assert plugins["gan_stub"]["provides"] == {"models": ["gan-stub"]}
 
