@@ -100,3 +100,10 @@ def test_pickle_refused_from_the_command_line():
     assert [line for line in res.stderr.splitlines() if line.strip()] == [
         "error: hwData.pkl: pickle files are refused (unpickling can run arbitrary code); "
         "-p/--pickled-data now names a folder for the safe dataset cache, e.g. -p cache"]
+
+
+def test_generated_save_uses_one_seed_for_image_and_strokes():
+    image, strokes = argv_of(write="Hi", generated_save=True)
+    seed = image[image.index("--seed") + 1]
+    assert strokes[strokes.index("--seed") + 1] == seed
+    assert strokes[strokes.index("-o") + 1].endswith("hw1.json")

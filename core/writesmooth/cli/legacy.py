@@ -7,6 +7,7 @@ safe dataset cache folder), and relative file names without a folder work.
 """
 from __future__ import annotations
 
+import random
 import shutil
 import sys
 from pathlib import Path
@@ -86,22 +87,25 @@ def translate(*, smooth: bool, smooth_model: str, smooth_sample: Optional[str],
         out = ["-o", str(_numbered(hw_prefix, n, ".png"))]
         return out
 
+    # with -gs the image and the saved strokes come from two runs: one seed keeps them the same
+    seed = ["--seed", str(random.randrange(2**31))] if generated_save else []
+
     if smooth:
         image_n += 1
         argv = glob + ["smooth", smooth_sample, "--model", _model_name(smooth_model),
-                       *weights, "--side-by-side", *outputs(image_n)]
+                       *weights, *seed, "--side-by-side", *outputs(image_n)]
         steps.append((argv, None))
         if generated_save:
             steps.append((glob + ["smooth", smooth_sample, "--model", _model_name(smooth_model),
-                                  *weights, "-o", str(_numbered(hw_prefix, image_n, ".json"))],
+                                  *weights, *seed, "-o", str(_numbered(hw_prefix, image_n, ".json"))],
                           None))
     if write:
         image_n += 1
         model = _model_name(smooth_model)
-        argv = glob + ["write", write, "--model", model, *weights, *outputs(image_n)]
+        argv = glob + ["write", write, "--model", model, *weights, *seed, *outputs(image_n)]
         steps.append((argv, None))
         if generated_save:
-            steps.append((glob + ["write", write, "--model", model, *weights,
+            steps.append((glob + ["write", write, "--model", model, *weights, *seed,
                                   "-o", str(_numbered(hw_prefix, image_n, ".json"))], None))
     return steps
 
