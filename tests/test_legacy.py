@@ -107,3 +107,39 @@ def test_generated_save_uses_one_seed_for_image_and_strokes():
     seed = image[image.index("--seed") + 1]
     assert strokes[strokes.index("--seed") + 1] == seed
     assert strokes[strokes.index("-o") + 1].endswith("hw1.json")
+
+
+def test_train_without_split_lists_uses_every_line(tmp_path):
+    (argv, _), = steps(train=str(tmp_path))
+    assert argv[argv.index("--split") + 1] == "all"
+    assert argv[argv.index("--val-split") + 1] == "none"
+    (tmp_path / "task1").mkdir()
+    (argv, _), = steps(train=str(tmp_path))
+    assert "--split" not in argv  # the official protocol, the train command's default
+
+
+def _tiny_dataset(folder: Path) -> Path:
+    import json
+
+    rows = []
+    for i in range(5):  # 20 of each letter: the alphabet keeps characters seen 20 times
+        xs = list(range(0, 60, 3))
+        stroke = [[x, 10 * ((x // 3 + i) % 2)] for x in xs]
+        rows.append({"id": f"t-{i:02d}", "text": "aaaa bbbb", "strokes": [stroke, [[70, 0], [72, 8]]]})
+    folder.mkdir()
+    (folder / "lines.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return folder
+
+
+@pytest.mark.slow
+def test_pywritesmooth_trains_then_writes_with_the_saved_model(tmp_path):
+    data = _tiny_dataset(tmp_path / "data")
+    res = _run("-t", "data", "-tm", "lstm", "-e", "1", "-m", "model.pt", "-p", "cache",
+               "-l", "run.log", "-ll", "debug", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "model.pt").is_file()  # a bare relative file name works
+    assert (tmp_path / "run.log").stat().st_size > 0
+    res = _run("-w", "ab", "-m", "model.pt", "-hws", "hw", "-gs", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "hw1.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "hw1.json").is_file()

@@ -66,6 +66,10 @@ def translate(*, smooth: bool, smooth_model: str, smooth_sample: Optional[str],
         names = [_model_name(m) for m in (train_models or ["lstm"])]
         out = model_file.parent / (model_file.stem + "-run")
         argv = glob + ["train", "--data", train, "--epochs", str(epoch), "--out", str(out)]
+        if not (Path(train) / "task1").is_dir():
+            # the original trained on every file of a folder; without the official split
+            # lists there is no protocol to follow, so train on all lines, validate on none
+            argv += ["--split", "all", "--val-split", "none"]
         for name in names:
             argv += ["--model", name]
         if pickled_data:
