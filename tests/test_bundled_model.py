@@ -1,0 +1,48 @@
+"""The bundled default weights of lstm-graves: shipped, safe to load, the full network, and used
+by ``write`` when no --weights is given."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from writesmooth_lstm_graves.models import LstmGraves
+
+LIMIT = 16 * 2**20
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    path = LstmGraves.default_weights()
+    assert path is not None, "the lstm-graves distribution ships no default weights"
+    return path
+
+
+def test_bundled_weights_are_small_safe_and_full_size(bundled):
+    assert bundled.stat().st_size <= LIMIT
+    data = torch.load(bundled, map_location="cpu", weights_only=True)  # no pickle
+    cfg = data["config"]
+    assert (cfg["hidden"], cfg["layers"], cfg["window"], cfg["mixtures"]) == (400, 3, 10, 20)
+    assert all(t.dtype == torch.float16 for t in data["state_dict"].values()
+               if t.is_floating_point())
+    assert len(data["alphabet"]) > 60 and set("0123456789.,'") <= set(data["alphabet"])
+    assert set(data["norm"]) == {"mean", "std"}
+    assert "optimizer" not in data  # inference weights only, no resume state
+
+
+def test_models_lists_bundled_weights(bundled, run_cli):
+    res = run_cli("models", "--json")
+    rows = {r["name"]: r for r in json.loads(res.out)}
+    assert rows["lstm-graves"]["bundled_weights"] is True
+    assert rows["lstm-graves-uncond"]["bundled_weights"] is False
+
+
+def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):
+    out = tmp_path / "hello.json"
+    res = run_cli("write", "Hello", "--seed", "3", "-o", out)
+    assert res.code == 0, res.err
+    from writesmooth.data.io import read_inks
+
+    (ink,) = read_inks(out)
+    assert ink.text == "Hello" and ink.n_points > 20
