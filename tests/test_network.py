@@ -153,10 +153,7 @@ def naive_nll(net: GravesNet, x, chars, cm, targets, mask):
 
 
 @pytest.mark.parametrize("window", [3, 0])
-def test_gradients_equal_those_of_a_plain_step_loop(window, monkeypatch):
-    from writesmooth_lstm_graves import weightgrad
-
-    monkeypatch.setattr(weightgrad, "CHUNK", 4)  # several chunks, and a remainder
+def test_gradients_equal_those_of_a_plain_step_loop(window):
     net = tiny(window)
     x, chars, cm = inputs(T=11, B=3, U=5)
     targets = torch.randn(11, 3, 3)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import GravesConfig
-from . import weightgrad
+from .layer1 import Layer1
 from .mdn import sequence_nll
 
 
@@ -78,7 +78,6 @@ class GravesNet(nn.Module):
         """Run layer 1 and the window over ``x (T, B, 3)``. Returns ``h1 (T,B,H)``,
         ``w (T,B,V)`` (or None), the phi maps ``(T,B,U)`` if asked, and the new state."""
         cell = self.cell1
-        h, c = state.h[0], state.c[0]
         bias = cell.bias_ih + cell.bias_hh
         if self.attn is None:
             gates_x, w_rec = F.linear(x, cell.weight_ih, bias), cell.weight_hh.t()
@@ -86,35 +85,22 @@ class GravesNet(nn.Module):
             # the input's part of the gates for every step at once; per step only [w, h] remain
             gates_x = F.linear(x, cell.weight_ih[:, :3], bias)
             w_rec = torch.cat([cell.weight_ih[:, 3:], cell.weight_hh], dim=1).t()
-        gates_lin = weightgrad.Linear(w_rec)
-        attn_lin = (weightgrad.Linear(self.attn.weight.t(), self.attn.bias)
-                    if self.attn is not None else None)
         if torch.is_grad_enabled() and w_rec.requires_grad:
-            # training: weight gradients as a few large matmuls after the loop (weightgrad.py)
-            h = weightgrad.attach(h, [gates_lin] + ([attn_lin] if attn_lin else []))
-            tap = True
-        else:
-            tap = False
+            return self._layer1_training(gates_x, w_rec, state, onehot, keep_phi)
+        h, c = state.h[0], state.c[0]
         if self.attn is None:
             hs = []
-            for gx in gates_x.unbind(0):  # unbind, not indexing: one gradient stack, not T
-                gates = torch.addmm(gx, h, gates_lin.loop_weight_t)
-                if tap:
-                    gates_lin.record(gates, h)
-                h, c = _lstm_gates(gates, c)
+            for gx in gates_x.unbind(0):
+                h, c = _lstm_gates(torch.addmm(gx, h, w_rec), c)
                 hs.append(h)
             return torch.stack(hs), None, None, State([h] + state.h[1:], [c] + state.c[1:], None, None)
         positions = torch.arange(onehot.shape[1], device=x.device, dtype=torch.float32)
+        attn_w = self.attn.weight.t()
         kappa, w = state.kappa, state.w
         hs, ws, phis = [], [], []
-        for gx in gates_x.unbind(0):  # unbind, not indexing: one gradient stack, not T
-            inp = torch.cat([w.to(h.dtype), h], 1)
-            gates = torch.addmm(gx, inp, gates_lin.loop_weight_t)
-            h, c = _lstm_gates(gates, c)
-            att = torch.addmm(attn_lin.loop_bias, h, attn_lin.loop_weight_t)
-            if tap:
-                gates_lin.record(gates, inp)
-                attn_lin.record(att, h)
+        for gx in gates_x.unbind(0):
+            h, c = _lstm_gates(torch.addmm(gx, torch.cat([w.to(h.dtype), h], 1), w_rec), c)
+            att = torch.addmm(self.attn.bias, h, attn_w)
             w, kappa, phi = self._window(att.float(), kappa, onehot, positions)
             hs.append(h)
             ws.append(w)
@@ -122,6 +108,18 @@ class GravesNet(nn.Module):
                 phis.append(phi)
         new = State([h] + state.h[1:], [c] + state.c[1:], kappa, w)
         return torch.stack(hs), torch.stack(ws), (torch.stack(phis) if keep_phi else None), new
+
+    def _layer1_training(self, gates_x, w_rec, state: State, onehot, keep_phi: bool):
+        """The same computation as one autograd node with a hand-written backward (layer1.py):
+        recording ~20 tiny operations per step cost as much as the step's matmuls."""
+        cond = self.attn is not None
+        hs, ws, c, kappa, phis = Layer1.apply(
+            gates_x, w_rec, self.attn.weight.t() if cond else None,
+            self.attn.bias if cond else None, onehot, state.h[0], state.c[0],
+            state.kappa, state.w, keep_phi)
+        new = State([hs[-1]] + state.h[1:], [c] + state.c[1:], kappa if cond else None,
+                    ws[-1] if cond else None)
+        return hs, (ws if cond else None), (phis if cond and keep_phi else None), new
 
     def forward(self, x: torch.Tensor, chars: torch.Tensor | None = None,
                 char_mask: torch.Tensor | None = None, targets: torch.Tensor | None = None,
