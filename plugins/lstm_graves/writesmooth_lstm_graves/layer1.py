@@ -86,7 +86,8 @@ def _forward(ctx, gx, Wr, Wa, ba, onehot, h0, c0, kappa0, w0, keep_phi):
             e.exp_()
             a, b, k = e.chunk(3, 1)
             kappa = torch.add(kappa, k, out=kappas[t])
-            E = torch.exp(-b[:, :, None] * (kappa[:, :, None] - positions).square())
+            # no graph is recorded here, so in-place operations are safe and save allocations
+            E = (kappa[:, :, None] - positions).square_().mul_(b[:, :, None]).neg_().exp_()
             phi = torch.bmm(a[:, None, :], E)                    # (B, 1, U)
             if keep_phi:
                 phis[t] = phi[:, 0]
@@ -124,30 +125,37 @@ def _backward(ctx, g_hs, g_ws, g_cT, g_kappaT):
     Wr_t = Wr.t()
     for t in range(T - 1, -1, -1):
         gh = gh + g_hs[t]
+        # (no graph is recorded in a backward: in-place operations below are safe)
         if cond:
             # the window: w_t = phi @ onehot, phi = sum_k a_k E_k, E = exp(-b d^2), d = kappa - u
             a, b, k = abk[t].chunk(3, 1)
             d = kappas[t][:, :, None] - positions                    # (B, K, U)
-            E = torch.exp(-b[:, :, None] * d.square())
+            d2 = d.square()
+            E = (d2 * b[:, :, None]).neg_().exp_()
             g_phi = torch.bmm((gw + g_ws[t])[:, None, :], onehot_t)  # (B, 1, U)
             ga = torch.bmm(E, g_phi.transpose(1, 2))[:, :, 0]      # (B, K)
-            q = E * a[:, :, None] * g_phi                           # dL/dE * E
-            gb = -(q * d.square()).sum(2)
-            gk = gk - 2 * b * (q * d).sum(2)                        # kappa_t feeds kappa_{t+1} too
+            q = E.mul_(g_phi).mul_(a[:, :, None])                   # dL/dE * E
+            gb = (q * d2).sum(2)                                    # -dL/db
+            gk = gk - (q.mul_(d).sum(2)).mul_(b).mul_(2)            # kappa_t feeds kappa_{t+1} too
             ge = g_abk[t]
             torch.mul(ga, a, out=ge[:, :K])
-            torch.mul(gb, b, out=ge[:, K:2 * K])
+            torch.mul(gb, b, out=ge[:, K:2 * K]).neg_()
             torch.mul(gk, k, out=ge[:, 2 * K:])
             gh = torch.addmm(gh, ge, Wa_t)
-        i, f, g, o = act[t].chunk(4, 1)
+        at = act[t]
+        i, f, g, o = at.chunk(4, 1)
         tc = torch.tanh(cs[t + 1])
-        gc = gc + gh * o * (1 - tc * tc)
+        gc = gc + (1 - tc * tc).mul_(o).mul_(gh)
         gz = g_gx[t]
         gi, gf, gg, go = gz.chunk(4, 1)
-        torch.mul(gc * g, i * (1 - i), out=gi)
-        torch.mul(gc * cs[t], f * (1 - f), out=gf)
-        torch.mul(gc * i, 1 - g * g, out=gg)
-        torch.mul(gh * tc, o * (1 - o), out=go)
+        # the gates' gradients before their nonlinearity, then all four derivatives at once
+        torch.mul(gc, g, out=gi)
+        torch.mul(gc, cs[t], out=gf)
+        torch.mul(gc, i, out=gg)
+        torch.mul(gh, tc, out=go)
+        deriv = at * (1 - at)                                        # sigmoid' for i, f, o
+        torch.mul(g, g, out=deriv[:, 2 * H:3 * H]).neg_().add_(1)  # tanh' for g
+        gz.mul_(deriv)
         gc = gc * f
         g_inp = gz @ Wr_t                                            # (B, V + H)
         gh = g_inp[:, V:]
