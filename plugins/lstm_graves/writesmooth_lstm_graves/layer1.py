@@ -93,18 +93,20 @@ def _forward(ctx, gx, Wr, Wa, ba, onehot, h0, c0, kappa0, w0, keep_phi):
                 phis[t] = phi[:, 0]
             w = ws[t]
             torch.bmm(phi, onehot, out=w[:, None, :])
-    ctx.save_for_backward(gx, Wr, Wa, onehot, inp, act, cs, hs,
+    # gx itself is not needed (its gradient is computed afresh): not keeping it saves T*B*4H
+    ctx.save_for_backward(Wr, Wa, onehot, inp, act, cs, hs,
                           abk if cond else None, kappas if cond else None)
     ctx.sizes = (T, B, H, V)
     if not cond:
-        ctx.mark_non_differentiable(phis := new(0))
-        return hs, new(0), cs[T].clone(), new(0), phis
-    ctx.mark_non_differentiable(phis)
-    return hs, ws, cs[T].clone(), kappas[T - 1].clone(), phis
+        ws, kappa_T, phis = new(0), new(0), new(0)
+    else:
+        kappa_T = kappas[T - 1].clone()
+    ctx.mark_non_differentiable(phis)  # for the attention figures only
+    return hs, ws, cs[T].clone(), kappa_T, phis
 
 
 def _backward(ctx, g_hs, g_ws, g_cT, g_kappaT):
-    gx, Wr, Wa, onehot, inp, act, cs, hs, abk, kappas = ctx.saved_tensors
+    Wr, Wa, onehot, inp, act, cs, hs, abk, kappas = ctx.saved_tensors
     T, B, H, V = ctx.sizes
     cond = Wa is not None
     g_gx = torch.empty_like(act)   # gradient of each step's gates z: also the rows of dWr
