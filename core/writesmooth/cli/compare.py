@@ -18,6 +18,7 @@ from ..errors import WritesmoothError
 from ..plugins import get_toolkit
 from . import options as o
 from .console import console, log
+from .write import resolve_device
 
 NA = "n/a"
 
@@ -135,8 +136,7 @@ def compare(
         tk.model(name)  # unknown names fail before any work
     if out is not None:
         tk.renderer_for(out)
-    if device == "auto":
-        device = _auto_device()
+    device = resolve_device(device)
     weight_paths = _parse_weights(weights, names)
     inks = None
     if data is not None:
@@ -164,8 +164,3 @@ def compare(
     if out is not None and not written:
         console.print("no model could write: no figure written")
 
-
-def _auto_device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
