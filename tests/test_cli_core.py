@@ -277,3 +277,12 @@ def test_models_does_not_import_torch_and_answers_quickly(python_env):
     assert "torch" not in report.split()[0]
     assert "svgwrite" not in report.split()[0]  # renderers are not even collected
     assert wall < 10  # a loose bound for a busy machine; it takes well under a second
+
+
+def test_first_line_quotes_one_line_of_any_exception():
+    from writesmooth.errors import first_line
+
+    assert first_line(ValueError("\n  bad header\nsecond line")) == "bad header"
+    assert first_line(EOFError()) == "EOFError"  # an empty message must not raise IndexError
+    cut = first_line(RuntimeError("x" * 500), limit=40)
+    assert len(cut) == 40 and cut.endswith("…")

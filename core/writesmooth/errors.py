@@ -22,3 +22,11 @@ class PluginError(WritesmoothError):
 
 class NotImplementedCapability(WritesmoothError):
     """A model was asked for something it does not declare (train, write, smooth, evaluate)."""
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """The first non-blank line of an exception's message (its type name when the message is
+    empty), cut to ``limit`` characters: what a one-line error can quote of a library failure."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -132,7 +132,9 @@ class Toolkit:
         try:
             self.pm.register(plugin, name=info.name)
         except pluggy.PluginValidationError as exc:  # a hook with the wrong arguments
-            raise PluginError(f"plugin '{info.name}' ({info.module}): {_one_line(exc)}") from exc
+            # pluggy's message spans lines and its last one names the offending argument
+            detail = " ".join(str(exc).split())
+            raise PluginError(f"plugin '{info.name}' ({info.module}): {detail}") from exc
         except ValueError as exc:  # pluggy: this very object is already registered
             raise PluginError(f"plugin '{info.name}' ({info.module}): {exc}") from exc
         try:
@@ -236,10 +238,6 @@ class Toolkit:
 
     def failed(self) -> list[PluginInfo]:
         return [i for i in self.infos.values() if i.error]
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
 
 
 def _describe_unknown(unknown: list[str]) -> str:

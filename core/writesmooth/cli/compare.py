@@ -14,7 +14,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from ..errors import WritesmoothError
+from ..errors import WritesmoothError, first_line
 from ..plugins import get_toolkit
 from . import options as o
 from .console import console, log
@@ -34,11 +34,6 @@ def _parse_weights(pairs: list[str], names: list[str]) -> dict[str, Path]:
                                    f"(compared: {', '.join(names)})")
         out[name] = Path(path)
     return out
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def compare_models(names: list[str], weights: dict[str, Path], inks: list | None, text: str,
@@ -74,7 +69,7 @@ def compare_models(names: list[str], weights: dict[str, Path], inks: list | None
                 written.append(ink)
         except Exception as exc:  # one model's failure must not stop the others
             log.exception("compare: model %s failed", name)
-            row["error"] = _one_line(exc)
+            row["error"] = first_line(exc)
     return rows, written
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from writesmooth import WritesmoothError
+from writesmooth.errors import first_line
 
 from .weights import FORMAT as WEIGHTS_FORMAT
 from .weights import atomic_torch_save
@@ -77,7 +78,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated or not a torch file; renames make this rare
         raise WritesmoothError(f"{path}: not a readable checkpoint ({type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0][:120] if str(exc) else ''})") from None
+                               f"{first_line(exc, 120)})") from None
     if not isinstance(data, dict) or data.get("checkpoint") != FORMAT:
         raise WritesmoothError(f"{path}: not a {FORMAT} file")
     return data

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import torch
 
 from writesmooth import Ink, TrainOptions, TrainRun, WritesmoothError
+from writesmooth.errors import first_line
 
 from . import distributed
 from .alphabet import Alphabet
@@ -310,7 +311,7 @@ class Trainer:
             if self.precision == "fp32" or self.progress["step"] > 0:
                 raise
             # an autocast kernel this torch build lacks: better slow than stopped
-            self.reporter.warn(f"bf16 autocast failed ({str(exc).splitlines()[0][:100]}); "
+            self.reporter.warn(f"bf16 autocast failed ({first_line(exc, 100)}); "
                                f"training in fp32")
             self.precision = "fp32"
             params, nll, _, extras = self.model(x, chars, cm, targets, mask, keep_phi=keep_phi)

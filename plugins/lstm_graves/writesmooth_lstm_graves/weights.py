@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from writesmooth import WritesmoothError
+from writesmooth.errors import first_line
 
 from .alphabet import Alphabet
 from .config import GravesConfig
@@ -76,7 +77,7 @@ def read_weights_dict(path: Path, device: str | torch.device = "cpu") -> dict[st
         data = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # truncated, not a torch file, or holding pickled objects
         raise WritesmoothError(f"{path}: not a readable weights file ({type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0][:120]})") from None
+                               f"{first_line(exc, 120)})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise WritesmoothError(f"{path}: not a {FORMAT} weights file")
     return data
@@ -91,7 +92,7 @@ def load_weights(path: Path, device: str | torch.device = "cpu") -> Bundle:
                              for k, v in data["state_dict"].items()})
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         raise WritesmoothError(f"{path}: weights do not match the network "
-                               f"({str(exc).splitlines()[0][:160]})") from None
+                               f"({first_line(exc)})") from None
     net.to(device).eval()
     return Bundle(net=net, config=config, alphabet=Alphabet(data["alphabet"]),
                   norm=Normaliser.from_dict(data["norm"]), model=data.get("model", "lstm-graves"),
