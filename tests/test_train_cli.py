@@ -218,3 +218,60 @@ def test_a_dataset_without_split_lists_trains_with_split_all(run_cli, tmp_path):
                      "--set", "min_char_count=1", "--no-plots", "--no-cache")
     assert result.code == 0, result.err
     assert "no validation" in result.out and (tmp_path / "runs/lstm-graves/best.pt").is_file()
+
+
+def test_init_weights_starts_a_new_run_from_trained_weights(run_cli, dataset, tmp_path):
+    quiet = ["--no-plots", "--attention-every", "0", "--sample-every", "0", "--device", "cpu"]
+    first = run_cli("train", *data_args(dataset), *TINY, "--epochs", "1", "--batch-size", "8",
+                    "--out", tmp_path / "a", *quiet)
+    assert first.code == 0, first.err
+    start = tmp_path / "a" / "lstm-graves" / "best.pt"
+    # a zero learning rate leaves the weights as they were loaded: the new run must hold them
+    second = run_cli("train", *data_args(dataset), "--init-weights", start, "--lr", "0",
+                     "--max-steps", "1", "--batch-size", "8", "--out", tmp_path / "b", *quiet)
+    assert second.code == 0, second.err
+    before = torch.load(start, weights_only=True)
+    after = torch.load(tmp_path / "b" / "lstm-graves" / "checkpoint.pt", weights_only=True)
+    assert (after["config"], after["alphabet"], after["norm"]) == \
+        (before["config"], before["alphabet"], before["norm"])
+    assert before["state_dict"].keys() == after["state_dict"].keys()
+    assert all(torch.equal(before["state_dict"][k], after["state_dict"][k]) for k in before["state_dict"])
+    assert after["meta"]["init_weights"] == str(start)
+    assert after["meta"]["init_steps"] == before["meta"]["step"]
+
+    # --resume of that run keeps going from its own checkpoint; --init-weights is then moot
+    again = run_cli("train", *data_args(dataset), "--init-weights", start, "--resume",
+                    "--max-steps", "2", "--batch-size", "8", "--out", tmp_path / "b", *quiet)
+    assert again.code == 0 and "ignored: resuming" in again.err
+
+
+def test_init_weights_errors_are_one_line(run_cli, dataset, tmp_path):
+    quiet = ["--no-plots", "--attention-every", "0", "--sample-every", "0", "--device", "cpu"]
+    run_cli("train", *data_args(dataset), *TINY, "--max-steps", "1", "--batch-size", "8",
+            "--out", tmp_path / "a", *quiet)
+    start = tmp_path / "a" / "lstm-graves" / "checkpoint.pt"
+    cases = [(["--init-weights", tmp_path / "nope.pt"], "no such weights file"),
+             (["--init-weights", start, "--set", "hidden=8"], "cannot change the network"),
+             (["-m", "lstm-graves-uncond", "--init-weights", start], "cannot start"),
+             (["-m", "lstm-graves-uncond", "--init-weights", "default"], "no bundled weights")]
+    for args, words in cases:
+        result = run_cli("train", *data_args(dataset), *args, "--max-steps", "1",
+                         "--out", tmp_path / "b", *quiet)
+        assert result.code == 2 and len(result.err_lines) == 1 and words in result.err, result.err
+
+
+def test_init_weights_default_continues_from_the_bundled_weights(run_cli, dataset, tmp_path):
+    from writesmooth_lstm_graves.models import LstmGraves
+
+    bundled = LstmGraves.default_weights()
+    if bundled is None:
+        pytest.skip("no bundled weights in this install")
+    result = run_cli("train", *data_args(dataset), "--init-weights", "default", "--lr", "0",
+                     "--max-steps", "1", "--batch-size", "4", "--val-split", "none",
+                     "--out", tmp_path, "--no-plots", "--attention-every", "0",
+                     "--sample-every", "0", "--device", "cpu")
+    assert result.code == 0, result.err
+    saved = torch.load(tmp_path / "lstm-graves" / "checkpoint.pt", weights_only=True)
+    shipped = torch.load(bundled, weights_only=True)
+    assert saved["alphabet"] == shipped["alphabet"] and saved["norm"] == shipped["norm"]
+    assert all(torch.equal(saved["state_dict"][k], v.float()) for k, v in shipped["state_dict"].items())

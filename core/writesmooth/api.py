@@ -84,6 +84,7 @@ class TrainOptions:
     json_log: Path | None = None              # one JSON object per batch
     overrides: dict[str, str] = field(default_factory=dict)  # --set FIELD=VALUE
     checkpoint_minutes: float = 5.0           # also checkpoint every this many minutes
+    init_weights: Path | None = None          # start a new run from these trained weights
     extra: dict[str, Any] = field(default_factory=dict)      # options for listener plugins
 
 

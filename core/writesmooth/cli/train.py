@@ -75,6 +75,10 @@ def train(
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     out: Path = typer.Option(Path("runs"), "--out", help="Folder; each model trains into OUT/MODEL."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run found in OUT/MODEL."),
+    init_weights: Optional[str] = typer.Option(
+        None, "--init-weights",
+        help="Start from these trained weights ('default': the bundled ones) instead of a "
+             "random network; config, alphabet and input statistics come with them."),
     seed: int = typer.Option(0, "--seed", help="Seed of every random generator."),
     max_lines: Optional[int] = typer.Option(None, "--max-lines", min=1,
                                             help="Use only the first N training (and validation) lines."),
@@ -122,6 +126,7 @@ def train(
         if "train" not in cls.capabilities:
             raise NotImplementedCapability(f"model '{cls.name}' cannot train: not implemented")
     overrides = parse_sets(sets)
+    starts = {cls.name: _init_weights(cls, init_weights) for cls in classes} if init_weights else {}
     quiet = not is_main_process()
     train_inks, val_inks = load_splits(data, split, val_split, quiet=quiet, cache_dir=cache_dir,
                                        use_cache=not no_cache)
@@ -147,12 +152,27 @@ def train(
         options = TrainOptions(out=folder, epochs=epochs, batch_size=batch_size, lr=lr,
                                device=device, resume=resume, seed=seed, max_lines=max_lines,
                                max_steps=max_steps, json_log=log_path, overrides=overrides,
-                               checkpoint_minutes=checkpoint_minutes, extra=extra)
+                               checkpoint_minutes=checkpoint_minutes,
+                               init_weights=starts.get(cls.name), extra=extra)
         run = TrainRun(model_name=cls.name, out=folder, options=options)
         result = cls.train(train_inks, val_inks, options, run)
         log.info("trained %s: %s", cls.name, result)
         if not quiet:
             _report(cls.name, result or {})
+
+
+def _init_weights(cls, value: str) -> Path:
+    """``--init-weights``: a weights file, or 'default' for the model's bundled weights."""
+    if value.lower() == "default":
+        path = cls.default_weights()
+        if path is None or not Path(path).is_file():
+            raise WritesmoothError(f"--init-weights default: model '{cls.name}' has no bundled "
+                                   f"weights")
+        return Path(path)
+    path = Path(value)
+    if not path.is_file():
+        raise WritesmoothError(f"--init-weights {value}: no such weights file")
+    return path
 
 
 def _report(name: str, result: dict[str, Any]) -> None:

@@ -51,11 +51,12 @@ def train_model(model_name: str, window: int, train: Sequence[Ink], val: Sequenc
 class Trainer:
     def __init__(self, model_name: str, window: int, train: Sequence[Ink], val: Sequence[Ink],
                  options: TrainOptions, run: TrainRun | None, d: distributed.Dist) -> None:
-        self.name, self.options, self.d = model_name, options, d
+        self.name, self.options, self.d, self.window = model_name, options, d, window
         self.out = Path(options.out)
         self.ckpt_path, self.best_path = self.out / CHECKPOINT_NAME, self.out / BEST_NAME
         self.run = run or TrainRun(model_name=model_name, out=self.out, options=options)
         saved = self._saved_checkpoint()
+        self.init = self._init_bundle(saved)
         if options.max_lines is not None:
             train, val = list(train)[:options.max_lines], list(val)[:options.max_lines]
         self._setup_data(window, train, val, saved)
@@ -82,13 +83,41 @@ class Trainer:
                                    f"not '{self.name}'")
         return saved
 
+    def _init_bundle(self, saved) -> Bundle | None:
+        """The trained weights a new run starts from (``--init-weights``), if any."""
+        path = getattr(self.options, "init_weights", None)
+        if path is None:
+            return None
+        if saved is not None:  # the checkpoint already descends from them
+            if self.d.main:
+                self._warn(f"--init-weights {path} ignored: resuming the run in {self.out}")
+            return None
+        from .weights import load_weights
+
+        bundle = load_weights(Path(path))
+        if bundle.config.conditional != (self.window > 0):
+            raise WritesmoothError(f"{path}: holds '{bundle.model}' weights, which cannot start "
+                                   f"a '{self.name}' run")
+        return bundle
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        from writesmooth.cli.console import warn
+
+        warn(message)
+
     def _setup_data(self, window: int, train, val, saved) -> None:
-        if saved is not None:  # the network and its input statistics come from the run
-            config = GravesConfig.from_dict(saved["config"])
+        source = saved if saved is not None else (
+            None if self.init is None else {"config": self.init.config.to_dict(),
+                                            "alphabet": self.init.alphabet.chars,
+                                            "norm": self.init.norm.to_dict()})
+        if source is not None:  # the network and its input statistics come from the run
+            config = GravesConfig.from_dict(source["config"])
             if self.options.overrides and config.with_overrides(self.options.overrides) != config:
-                raise WritesmoothError("--set cannot change the network of a resumed run "
+                what = "a resumed run" if saved is not None else "--init-weights"
+                raise WritesmoothError(f"--set cannot change the network of {what} "
                                        f"(saved: {config.to_dict()})")
-            alphabet, norm = Alphabet(saved["alphabet"]), Normaliser.from_dict(saved["norm"])
+            alphabet, norm = Alphabet(source["alphabet"]), Normaliser.from_dict(source["norm"])
         else:
             config = GravesConfig(window=window).with_overrides(self.options.overrides)
             if config.conditional != (window > 0):
@@ -151,6 +180,10 @@ class Trainer:
             self.history["batch_loss"] = hist.get("batch_loss", torch.zeros(0)).tolist()
             self.history["epochs"] = list(hist.get("epochs", []))
             set_rng_state(saved["rng"])
+        elif self.init is not None:  # fine-tuning: trained weights, a fresh optimizer and schedule
+            self.net.load_state_dict(self.init.net.state_dict())
+            self.progress["init_weights"] = str(o.init_weights)
+            self.progress["init_steps"] = int(self.init.meta.get("step") or 0)
         self.precision = pick_precision(o.extra.get("precision"), d.device)
         self.model = self.net
         if d.enabled:
@@ -173,7 +206,9 @@ class Trainer:
         return {"epoch": p["best_epoch"], "step": p["step"], "val_nats_per_sequence": p["best_val"],
                 "val_nats_per_point": p["best_val_point"], "device": str(self.d.device),
                 "processes": self.d.world, "precision": self.precision, "torch": str(torch.__version__),
-                "train_lines": len(self.lengths), "val_lines": len(self.val_set.examples)}
+                "train_lines": len(self.lengths), "val_lines": len(self.val_set.examples),
+                **({"init_weights": p["init_weights"], "init_steps": p.get("init_steps", 0)}
+                   if p.get("init_weights") else {})}
 
     def checkpoint(self) -> None:
         if not self.d.main:
