@@ -207,6 +207,15 @@ def test_unknown_characters_raise_naming_them():
     assert sampler.write_lines(bundle, [fixed], seed=0)[0].text == "cafe"
 
 
+def test_replace_unknown_uses_usual_spellings_only_when_every_letter_is_known():
+    from writesmooth_lstm_graves.alphabet import Alphabet
+
+    full = Alphabet(" \"'-.abcdefghijklmnopqrstuvwxyzAEFGHIJKLMNOPRSTUVWY0123456789")
+    assert full.replace_unknown("Straße & ﬁve Æsop “Zoë” …") == 'Strasse and five Aesop "zoe" ...'
+    assert full.replace_unknown("x²") == "x "  # a superscript two is not the digit 2
+    assert Alphabet("abc ").replace_unknown("ß&") == "  "  # no 's' or 'n': spaces instead
+
+
 def test_unconditional_network_cannot_write():
     bundle = tiny_bundle(window=0)
     with pytest.raises(WritesmoothError, match="unconditional"):

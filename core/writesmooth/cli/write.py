@@ -101,7 +101,8 @@ def replacer(model: Any) -> Callable[[str], str]:
     def replace(text: str) -> str:
         # line by line: a line break is no character to write, but it must stay a line break
         new = "\n".join(alphabet.replace_unknown(line) for line in text.split("\n"))
-        changes = sorted({f"{a!r}->{b!r}" for a, b in zip(text, new) if a != b})
+        changes = sorted({f"{ch!r}->{alphabet.replace_unknown(ch)!r}" for ch in set(text) - {"\n"}
+                          if alphabet.replace_unknown(ch) != ch})
         if changes:
             warn(f"replaced characters the model has no class for: {', '.join(changes)}")
         return new

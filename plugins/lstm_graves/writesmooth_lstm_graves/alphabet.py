@@ -36,29 +36,36 @@ class Alphabet:
         return sorted({ch for ch in text if ch not in known})
 
     def replace_unknown(self, text: str) -> str:
-        """Map each unknown character to the closest known one, else a space.
+        """Map each unknown character to the closest known spelling, else a space.
 
-        Closest means: the same letter without its accent (é -> e), then the other case
-        (Q -> q when only q is known), then typographic equivalents (’ -> ', – -> -).
+        Closest means: a typographic equivalent (’ -> ', – -> -), a usual spelling (ß -> ss,
+        æ -> ae, & -> and, … -> ...), the character without its accents or as its compatibility
+        letters (é -> e, ﬁ -> fi), then the other case (Q -> q when only q is known).
+        A replacement is used only when every character of it is known.
         """
         known = set(self.chars)
-        out = []
-        for ch in text:
-            out.append(ch if ch in known else _closest(ch, known))
-        return "".join(out)
+        return "".join(ch if ch in known else _closest(ch, known) for ch in text)
 
 
 _EQUIVALENTS = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                "\u2014": "-", "\u2026": ".", "\u00a0": " ", "\t": " "}
+                "\u2014": "-", "\u00a0": " ", "\t": " "}
+_SPELLINGS = {"\u00df": "ss", "\u00e6": "ae", "\u00c6": "Ae", "\u0153": "oe", "\u0152": "Oe",
+              "&": "and", "\u2026": "...", "\u00f8": "o", "\u00d8": "O", "\u0142": "l",
+              "\u0141": "L", "\u20ac": "EUR", "\u00a3": "GBP", "\u00a9": "(c)"}
+
+
+def _stripped(ch: str) -> str:
+    """NFKD without combining marks: é -> e, ﬁ -> fi; not for super- and subscripts (² is no 2)."""
+    if unicodedata.decomposition(ch).startswith(("<super>", "<sub>")):
+        return ""
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
 def _closest(ch: str, known: set[str]) -> str:
-    candidates = [_EQUIVALENTS.get(ch, ""),
-                  unicodedata.normalize("NFKD", ch)[:1],
-                  ch.lower(), ch.upper()]
-    base = unicodedata.normalize("NFKD", ch)[:1]
-    candidates += [base.lower(), base.upper()]
+    base = _stripped(ch)
+    candidates = [_EQUIVALENTS.get(ch, ""), _SPELLINGS.get(ch, ""), base,
+                  ch.lower(), ch.upper(), base.lower(), base.upper()]
     for c in candidates:
-        if c and c in known:
+        if c and all(x in known for x in c):
             return c
     return " " if " " in known else (sorted(known)[0] if known else " ")
