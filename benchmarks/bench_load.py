@@ -16,6 +16,7 @@ Prints, from one run on this machine:
 """
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import statistics
@@ -88,7 +89,12 @@ def warm_stats(path: Path, cache: Path, runs: int = 5) -> list[float]:
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 2)[2])
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT,
+                    help=f"the IAM-OnDB folder (default {DEFAULT})")
+    path = ap.parse_args().path
     if not path.exists():
         sys.exit(f"no IAM-OnDB at {path}")
     from writesmooth.data.dataset import load_dataset
