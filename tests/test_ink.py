@@ -77,6 +77,27 @@ def test_stack_lines_puts_lines_under_each_other_and_keeps_blank_lines():
     assert stacked.meta == {"lines": 3, "line_step": 10}
 
 
+def test_stack_lines_aligns_baselines_not_tops():
+    import numpy as np
+
+    from writesmooth.ink import baseline
+
+    def line(tall: bool) -> Ink:  # ten "x-height" strokes sitting on y = 50, one optional ascender
+        strokes = [np.array([[10.0 * i, 40], [10.0 * i + 5, 50], [10.0 * i + 8, 50]], np.float32)
+                   for i in range(10)]
+        if tall:
+            strokes.append(np.array([[0, 0], [0, 50]], np.float32))
+        return Ink(strokes=strokes, text="x")
+
+    stacked = stack_lines([line(True), line(False), line(True)], gap=100)
+    rows = [Ink(strokes=stacked.strokes[0:11]), Ink(strokes=stacked.strokes[11:21]),
+            Ink(strokes=stacked.strokes[21:])]
+    bases = [baseline(r) for r in rows]
+    assert bases[1] - bases[0] == 100 and bases[2] - bases[1] == 100  # even baselines
+    assert bases[0] == 50 and stacked.bounds()[1] == 0  # the ascender at the top, y = 0
+    assert rows[1].bounds()[1] == 140  # the short line's top: its baseline minus its x-height
+
+
 def test_repr_is_short():
     assert repr(two_strokes()) == "Ink(id='x', text='hi', strokes=2, points=5)"
 

@@ -99,11 +99,22 @@ class Ink:
                 f"points={self.n_points})")
 
 
-def stack_lines(inks: Iterable[Ink], *, gap: float | None = None) -> Ink:
-    """Lay lines out one under another, left-aligned, with even spacing.
+def baseline(ink: Ink) -> float:
+    """Where an ink's letters sit: the 80th percentile of its points' y (y grows downwards).
 
-    ``gap`` is the vertical distance between consecutive line tops; by default 1.3 times the
-    tallest line. An empty ink keeps its place in the layout (a blank line).
+    Most points of handwriting lie between the x-height and the baseline; ascenders, capitals
+    and the few descenders move this percentile much less than they move the bounding box.
+    """
+    return float(np.percentile(np.concatenate([s[:, 1] for s in ink.strokes]).astype(np.float64), 80))
+
+
+def stack_lines(inks: Iterable[Ink], *, gap: float | None = None) -> Ink:
+    """Lay lines out one under another, left-aligned, on evenly spaced baselines.
+
+    ``gap`` is the vertical distance between consecutive baselines (see :func:`baseline`); by
+    default 1.3 times the tallest line. Lines are aligned by baseline rather than by their tops,
+    so a line with a capital or an ascender does not sit lower than one without. The result's
+    top is at y = 0. An empty ink keeps its place in the layout (a blank line).
     """
     inks = list(inks)
     heights = []
@@ -114,8 +125,10 @@ def stack_lines(inks: Iterable[Ink], *, gap: float | None = None) -> Ink:
     for row, ink in enumerate(inks):
         if ink.is_empty():
             continue
-        x0, y0, _, _ = ink.bounds()
-        strokes.extend((s - np.array([x0, y0], np.float32)) + np.array([0.0, row * step], np.float32)
-                       for s in ink.strokes)
+        shift = np.array([-ink.bounds()[0], row * step - baseline(ink)])  # float64 sums
+        strokes.extend(s.astype(np.float64) + shift for s in ink.strokes)
+    if strokes:  # then the highest point to y = 0
+        y0 = min(float(s[:, 1].min()) for s in strokes)
+        strokes = [(s - np.array([0.0, y0])).astype(np.float32) for s in strokes]
     text = "\n".join(ink.text for ink in inks)
     return Ink(strokes=strokes, text=text, meta={"lines": len(inks), "line_step": step})
