@@ -5,8 +5,10 @@ biased draw per time step for every line at once. A line is finished by Graves' 
 has moved past the last character, i.e. ``phi`` at position ``U`` (the padded slot one past the
 text) exceeds ``phi`` at every real position. The pen usually is still in the last letter at
 that moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points).
-A window so far past the end that ``phi`` underflows to zero everywhere (its weighted centre
-beyond ``U + 1``) counts as past it too. A line that reaches its step cap first is cut there and
+The window has also passed the end when its heaviest component (largest ``alpha``) lies beyond
+``U + 1``, or when ``phi`` underflows to zero everywhere with its weighted centre beyond ``U + 1``.
+The weighted centre alone is not used: a trained network keeps light spare components running far
+ahead of the one that reads, and they pulled it past the end while the first words were written. A line that reaches its step cap first is cut there and
 marked ``meta["hit_cap"] = True``.
 """
 from __future__ import annotations
@@ -36,6 +38,7 @@ MAX_BATCH = 64            # lines per batch; longer texts run as several batches
 # at every operator made steps 15-60 times slower on a 2-core machine (benchmarks/bench_write.py)
 SAMPLING_THREADS = 1
 START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
+UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
 
 
 def step_cap(n_chars: int) -> int:
@@ -189,6 +192,7 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         phi, a, kappa = stepper.phi, stepper.abk[:, :K], stepper.kappa
         beyond, lens_a, far = (torch.from_numpy(v).to(dev) for v in (beyond, lens_a, far))
     masked, ak = lib.zeros_like(beyond), lib.zeros_like(kappa)
+    rows_b = np.arange(B) if host else torch.arange(B, device=dev)
     tracker, t0 = _StopTracker(caps), 0
     for t in range(T):
         stepper.step()
@@ -196,10 +200,14 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         if not stop_rule:
             continue
         # argmax over positions 0..U picks U only when phi(U) beats every character; a window
-        # so far past the end that phi underflows to 0 everywhere has passed it too
+        # so far past the end that phi underflows to 0 everywhere has passed it too, and so has
+        # one whose heaviest component is past U + 1 (not its weighted mean: light spare
+        # components run far ahead of the reading one in a trained network)
         lib.add(phi, beyond, out=masked)
         lib.multiply(a, kappa, out=ak)
-        past[t] = (masked.argmax(1) == lens_a) | (ak.sum(1) > far * a.sum(1))
+        lead = kappa[rows_b, a.argmax(1)]  # the position of the heaviest component
+        gone = (lib.amax(masked, 1) < UNDERFLOW) & (ak.sum(1) > far * a.sum(1)) | (lead > far)
+        past[t] = (masked.argmax(1) == lens_a) | gone
         if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
             rows = slice(t0, t + 1)
             if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0):
