@@ -46,3 +46,21 @@ def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):
 
     (ink,) = read_inks(out)
     assert ink.text == "Hello" and ink.n_points > 20
+
+
+def test_model_card_figure_is_what_evaluate_prints(bundled, shared_iam, run_cli):
+    """Issue 6: `evaluate --split testset_v` with the bundled weights prints the model card's
+    figure (the card's table row "| bundled weights ... | nats/sequence | nats/point |")."""
+    import re
+    from pathlib import Path
+
+    card = (Path(__file__).resolve().parents[1] / "docs" / "model-card.md").read_text()
+    row = re.search(r"^\| bundled weights[^|]*\| ([−-][\d.]+) \| ([−-][\d.]+) \|", card, re.M)
+    assert row, "docs/model-card.md has no '| bundled weights ... |' row"
+    per_seq, per_point = (float(v.replace("−", "-")) for v in row.groups())
+    res = run_cli("evaluate", "--data", shared_iam, "--split", "testset_v", "--json")
+    assert res.code == 0, res.err
+    figures = json.loads(res.out)
+    assert figures["lines"] == 1438
+    assert figures["nats_per_sequence"] == pytest.approx(per_seq, abs=0.05)
+    assert figures["nats_per_point"] == pytest.approx(per_point, abs=0.0005)
