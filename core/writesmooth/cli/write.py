@@ -100,9 +100,10 @@ def replacer(model: Any) -> Callable[[str], str]:
 
     def replace(text: str) -> str:
         # line by line: a line break is no character to write, but it must stay a line break
-        new = "\n".join(alphabet.replace_unknown(line) for line in text.split("\n"))
-        changes = sorted({f"{ch!r}->{alphabet.replace_unknown(ch)!r}" for ch in set(text) - {"\n"}
-                          if alphabet.replace_unknown(ch) != ch})
+        # the mapping is per character: find each character's replacement once, use it twice
+        mapping = {ch: alphabet.replace_unknown(ch) for ch in set(text) - {"\n"}}
+        new = "".join(mapping.get(ch, ch) for ch in text)
+        changes = sorted(f"{ch!r}->{to!r}" for ch, to in mapping.items() if to != ch)
         if changes:
             warn(f"replaced characters the model has no class for: {', '.join(changes)}")
         return new

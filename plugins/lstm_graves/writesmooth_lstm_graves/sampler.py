@@ -8,8 +8,8 @@ that moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`
 The window has also passed the end when its heaviest component (largest ``alpha``) lies beyond
 ``U + 1``, or when ``phi`` underflows to zero everywhere with its weighted centre beyond ``U + 1``.
 The weighted centre alone is not used: a trained network keeps light spare components running far
-ahead of the one that reads, and they pulled it past the end while the first words were written. A line that reaches its step cap first is cut there and
-marked ``meta["hit_cap"] = True``.
+ahead of the one that reads, and they pulled it past the end while the first words were written.
+A line that reaches its step cap first is cut there and marked ``meta["hit_cap"] = True``.
 """
 from __future__ import annotations
 

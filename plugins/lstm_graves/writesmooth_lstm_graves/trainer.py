@@ -85,12 +85,14 @@ class Trainer:
 
     def _init_bundle(self, saved) -> Bundle | None:
         """The trained weights a new run starts from (``--init-weights``), if any."""
-        path = getattr(self.options, "init_weights", None)
+        path = self.options.init_weights
         if path is None:
             return None
         if saved is not None:  # the checkpoint already descends from them
             if self.d.main:
-                self._warn(f"--init-weights {path} ignored: resuming the run in {self.out}")
+                from writesmooth.cli.console import warn
+
+                warn(f"--init-weights {path} ignored: resuming the run in {self.out}")
             return None
         from .weights import load_weights
 
@@ -99,12 +101,6 @@ class Trainer:
             raise WritesmoothError(f"{path}: holds '{bundle.model}' weights, which cannot start "
                                    f"a '{self.name}' run")
         return bundle
-
-    @staticmethod
-    def _warn(message: str) -> None:
-        from writesmooth.cli.console import warn
-
-        warn(message)
 
     def _setup_data(self, window: int, train, val, saved) -> None:
         source = saved if saved is not None else (
