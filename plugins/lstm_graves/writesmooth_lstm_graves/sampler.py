@@ -5,10 +5,11 @@ biased draw per time step for every line at once. A line is finished by Graves' 
 has moved past the last character, i.e. ``phi`` at position ``U`` (the padded slot one past the
 text) exceeds ``phi`` at every real position. The pen usually is still in the last letter at
 that moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points).
-The window has also passed the end when its heaviest component (largest ``alpha``) lies beyond
-``U + 1``, or when ``phi`` underflows to zero everywhere with its weighted centre beyond ``U + 1``.
-The weighted centre alone is not used: a trained network keeps light spare components running far
-ahead of the one that reads, and they pulled it past the end while the first words were written.
+The window has also passed the end when ``phi`` underflows to zero at every position 0..U:
+``kappa`` only grows, so every component that carries weight has then moved far beyond the text.
+No rule looks at the components' positions themselves: a trained network keeps spare components
+running far ahead of the reading one, with as much weight (``alpha``) as it, and rules on the
+weighted mean position or on the heaviest component ended lines after a word or two.
 A line that reaches its step cap first is cut there and marked ``meta["hit_cap"] = True``.
 """
 from __future__ import annotations
@@ -184,15 +185,13 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
     beyond = np.zeros((B, U1), np.float32)
     for b, n in enumerate(lens):
         beyond[b, n + 1:] = -np.inf
-    lens_a, far = np.array(lens), np.array(lens, np.float32) + 1.0
-    K = bundle.config.window
+    lens_a = np.array(lens)
     if host:
-        phi, a, kappa = stepper.np["phi3"][:, 0], stepper.np["abk"][:, :K], stepper.np["kappa"]
+        phi = stepper.np["phi3"][:, 0]
     else:
-        phi, a, kappa = stepper.phi, stepper.abk[:, :K], stepper.kappa
-        beyond, lens_a, far = (torch.from_numpy(v).to(dev) for v in (beyond, lens_a, far))
-    masked, ak = lib.zeros_like(beyond), lib.zeros_like(kappa)
-    rows_b = np.arange(B) if host else torch.arange(B, device=dev)
+        phi = stepper.phi
+        beyond, lens_a = (torch.from_numpy(v).to(dev) for v in (beyond, lens_a))
+    masked = lib.zeros_like(beyond)
     tracker, t0 = _StopTracker(caps), 0
     for t in range(T):
         stepper.step()
@@ -200,14 +199,9 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         if not stop_rule:
             continue
         # argmax over positions 0..U picks U only when phi(U) beats every character; a window
-        # so far past the end that phi underflows to 0 everywhere has passed it too, and so has
-        # one whose heaviest component is past U + 1 (not its weighted mean: light spare
-        # components run far ahead of the reading one in a trained network)
+        # so far past the end that phi underflows to 0 everywhere has passed it too
         lib.add(phi, beyond, out=masked)
-        lib.multiply(a, kappa, out=ak)
-        lead = kappa[rows_b, a.argmax(1)]  # the position of the heaviest component
-        gone = (lib.amax(masked, 1) < UNDERFLOW) & (ak.sum(1) > far * a.sum(1)) | (lead > far)
-        past[t] = (masked.argmax(1) == lens_a) | gone
+        past[t] = (masked.argmax(1) == lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
         if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
             rows = slice(t0, t + 1)
             if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0):
