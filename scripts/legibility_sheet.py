@@ -5,7 +5,8 @@
 
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
 sentences of one's own) legible at the default bias in 10 seeds of 10. Each row is labelled
-"seed S: TEXT"; the rows are drawn with the registered renderer for the output's suffix.
+"seed S: TEXT" (with "[cut at the step cap]" when the window never reached
+the end); the rows are drawn with the registered renderer for the output's suffix.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def main() -> None:
     for text in args.text or TEXTS:
         for seed in range(1, args.seeds + 1):
             (ink,) = model.write([text], bias=args.bias, seed=seed)
-            ink.meta["label"] = f"seed {seed}: {text}"
+            cap = " [cut at the step cap]" if ink.meta.get("hit_cap") else ""
+            ink.meta["label"] = f"seed {seed}: {text}{cap}"
             inks.append(ink)
     draw(inks, args.out)
     print(f"{len(inks)} lines at bias {args.bias} in {time.perf_counter() - started:.1f} s")
