@@ -312,30 +312,17 @@ def test_sampled_offsets_become_ink_as_training_offsets_came_from_it():
 
 
 @pytest.mark.parametrize("use_numpy", [True, False])
-def test_a_light_window_component_running_ahead_does_not_end_the_line(use_numpy):
-    """Trained networks keep spare window components far ahead of the reading one; a line ends
-    when phi says the window passed the text, not when the weighted mean position does."""
+@pytest.mark.parametrize("runaway_weight", [0.01, 1.1], ids=["lighter", "heavier"])
+def test_a_window_component_running_ahead_does_not_end_the_line(runaway_weight, use_numpy):
+    """Trained networks keep spare window components far ahead of the reading one, light ones
+    and ones as heavy as it or a little heavier; a line ends when phi says the window passed the
+    text. A rule on the weighted mean position ended lines within a few points of the light
+    case; one on the heaviest component's position ended 10 of 10 lines of "The quick brown fox
+    jumps over the lazy dog" after 1-5 words (the heavier case)."""
     bundle = tiny_bundle(0.0, window=2)
-    with torch.no_grad():  # component 0: weight 1, 0.01 characters per point; 1: weight 0.01, 100
-        bundle.net.attn.weight.zero_()
-        bundle.net.attn.bias.copy_(torch.tensor([0.0, math.log(0.01), 0.0, 0.0,
-                                                 math.log(0.01), math.log(100.0)]))
-    (offsets, hit), = sampler.sample_batch(bundle, ["ab"], bias=0.0, use_numpy=use_numpy,
-                                           generator=torch.Generator().manual_seed(0))
-    # the reading component reaches the end slot (kappa_0 = 0.01 t > 1.5) after 150 points; the
-    # weighted mean position passed U + 1 within 3, which ended the line 40 points later at most
-    assert len(offsets) > 140 and not hit
-
-
-@pytest.mark.parametrize("use_numpy", [True, False])
-def test_a_heavier_window_component_running_ahead_does_not_end_the_line(use_numpy):
-    """In the trained model a spare component running ahead often weighs as much as the reading
-    one, or a little more: the heaviest component's position ended 10 of 10 lines after 1-5 words
-    of "The quick brown fox jumps over the lazy dog"."""
-    bundle = tiny_bundle(0.0, window=2)
-    with torch.no_grad():  # component 0: weight 1, 0.01 characters per point; 1: weight 1.1, 100
-        bundle.net.attn.weight.zero_()
-        bundle.net.attn.bias.copy_(torch.tensor([0.0, math.log(1.1), 0.0, 0.0,
+    with torch.no_grad():  # component 0: weight 1, 0.01 characters per point; 1: the runaway,
+        bundle.net.attn.weight.zero_()  # 100 characters per point
+        bundle.net.attn.bias.copy_(torch.tensor([0.0, math.log(runaway_weight), 0.0, 0.0,
                                                  math.log(0.01), math.log(100.0)]))
     (offsets, hit), = sampler.sample_batch(bundle, ["ab"], bias=0.0, use_numpy=use_numpy,
                                            generator=torch.Generator().manual_seed(0))
