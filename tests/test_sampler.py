@@ -173,9 +173,10 @@ def test_stop_rule_is_graves_rule():
     phi = extras["phi"][:, 0]                                       # (T, U + 1)
     passed = (phi[:, 4:5] > phi[:, :4]).all(1).numpy()
     first = int(np.flatnonzero(passed)[0])                          # the rule fires here ...
-    lifts = np.flatnonzero(offsets[first:, 2] > 0.5)
-    end = first + (int(lifts[0]) if len(lifts) else sampler.LIFT_GRACE)
-    assert len(offsets) == end + 1                                  # ... the line ends here
+    # ... and the line ends on the first pen lift from the point the window was computed from
+    lifts = np.flatnonzero(offsets[first - 1:, 2] > 0.5)
+    end = first - 1 + int(lifts[0]) if len(lifts) else first + sampler.LIFT_GRACE
+    assert len(offsets) == end + 1
 
 
 def test_cap_is_reported_not_silent():
@@ -328,3 +329,24 @@ def test_a_window_component_running_ahead_does_not_end_the_line(runaway_weight, 
                                            generator=torch.Generator().manual_seed(0))
     # the reading component reaches the end slot (kappa_0 = 0.01 t > 1.5) after 150 points
     assert len(offsets) > 140 and not hit
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10, 16, 64])
+def test_a_pen_lift_just_before_the_window_passes_ends_the_line_there(chunk):
+    """The window at step t is computed from point t - 1: trained networks move it past the
+    end as the pen lifts after the last letter. Waiting for a lift from step t on let them
+    write one stroke more ("dogn", "dogu"): 25-45 points in 8 of 10 lines of the fox sentence
+    (epoch-17 weights, seed 1, bias 0.75)."""
+    T, passed_at = 64, 20
+    past = np.zeros((T, 3), bool)
+    past[passed_at:] = True
+    eos = np.zeros((T, 3), np.float32)
+    eos[passed_at - 1, 0] = 1.0      # line 0: lifted on the point before -> ends there
+    eos[passed_at + 5, 1] = 1.0      # line 1: mid-stroke when the window passed -> next lift
+    eos[passed_at + 30, 0:2] = 1.0   # the stroke after the end (line 0's must not count)
+    tracker = sampler._StopTracker([T] * 3)     # line 2: never lifts -> LIFT_GRACE
+    for t0 in range(0, T, chunk):
+        if tracker.update(past[t0:t0 + chunk], eos[t0:t0 + chunk], t0):
+            break
+    assert tracker.end == [passed_at - 1, passed_at + 5, passed_at + sampler.LIFT_GRACE]
+    assert tracker.hit_cap == [False] * 3

@@ -108,16 +108,24 @@ def make_prime(bundle: Bundle, sample: Ink) -> Prime:
 
 # --- the sampling loop -------------------------------------------------------------------
 class _StopTracker:
-    """Per line: the step the window passed the end, the step it ended, whether the cap cut it."""
+    """Per line: the step the window passed the end, the step it ended, whether the cap cut it.
+
+    The line ends on the first pen lift from the point *before* the window passed: the window
+    is computed from the previous point, and a trained network moves it past the end just as
+    the pen lifts after the last letter. Looking for a lift only from the passing step on let
+    it write a stroke more (an extra "n" or "u" after "dog") before the next lift."""
 
     def __init__(self, caps: list[int]) -> None:
         self.caps = caps
         self.passed: list[int | None] = [None] * len(caps)
         self.end: list[int | None] = [None] * len(caps)
         self.hit_cap = [False] * len(caps)
+        self.last_eos = np.zeros(len(caps), np.float32)  # pen-lift value of the previous scan's last row
 
     def update(self, past: np.ndarray, eos: np.ndarray, t0: int) -> bool:
         """Scan steps ``t0 ..`` (rows of ``past``/``eos``, ``(n, B)``); True when all ended."""
+        eos1 = np.concatenate([self.last_eos[None], eos])  # row r + 1 is step t0 + r
+        self.last_eos = eos[-1].copy()
         for b, cap in enumerate(self.caps):
             if self.end[b] is not None:
                 continue
@@ -126,6 +134,9 @@ class _StopTracker:
                 hits = np.flatnonzero(past[:lim, b])
                 if len(hits):
                     self.passed[b] = t0 + int(hits[0])
+                    if self.passed[b] > 0 and eos1[hits[0], b] > 0.5:  # lifted just before
+                        self.end[b] = self.passed[b] - 1
+                        continue
             if self.passed[b] is not None:
                 start = max(self.passed[b] - t0, 0)
                 lifts = np.flatnonzero(eos[start:lim, b] > 0.5)
