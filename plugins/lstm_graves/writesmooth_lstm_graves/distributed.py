@@ -7,6 +7,7 @@ Without those variables everything here is a no-op for one process.
 """
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -66,9 +67,20 @@ def setup(device_request: str) -> Dist:
     return Dist(rank, world, local_rank, device, started)
 
 
-def teardown(d: Dist) -> None:
-    if d.started_here and dist.is_initialized():
-        dist.destroy_process_group()
+def teardown(d: Dist, finished: bool = False) -> None:
+    """Close the process group this module opened. After a run that ``finished`` on every
+    rank, wait for all of them first and free what still refers to the group (the
+    DistributedDataParallel wrapper and its reducer), so gloo's worker threads are stopped
+    while the interpreter is alive: a rank that tore down while its peer was still saving,
+    leaving the group to be freed during interpreter shutdown, sometimes aborted there
+    ("terminate called without an active exception", SIGABRT)."""
+    if not (d.started_here and dist.is_initialized()):
+        return
+    if finished:
+        gc.collect()
+        dist.barrier()
+    dist.destroy_process_group()
+    gc.collect()
 
 
 def all_sum(d: Dist, values: list[float]) -> list[float]:

@@ -42,10 +42,13 @@ def train_model(model_name: str, window: int, train: Sequence[Ink], val: Sequenc
     """Train ``model_name`` (``window`` = K, 0 for the unconditional network). Returns the
     result dict also given to ``on_train_end``: ``weights`` (best), ``checkpoint``, figures."""
     d = distributed.setup(options.device)
+    ok = False
     try:
-        return Trainer(model_name, window, train, val, options, run, d).fit()
+        result = Trainer(model_name, window, train, val, options, run, d).fit()
+        ok = True
+        return result
     finally:
-        distributed.teardown(d)
+        distributed.teardown(d, ok)
 
 
 class Trainer:
