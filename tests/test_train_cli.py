@@ -275,3 +275,21 @@ def test_init_weights_default_continues_from_the_bundled_weights(run_cli, datase
     shipped = torch.load(bundled, weights_only=True)
     assert saved["alphabet"] == shipped["alphabet"] and saved["norm"] == shipped["norm"]
     assert all(torch.equal(saved["state_dict"][k], v.float()) for k, v in shipped["state_dict"].items())
+
+
+@pytest.mark.parametrize("content", [b"\x00 truncated", "weights"], ids=["garbage", "weights-file"])
+def test_resume_from_a_corrupt_checkpoint_is_one_error_line(run_cli, dataset, tmp_path, content):
+    ckpt = tmp_path / "runs" / "lstm-graves" / "checkpoint.pt"
+    ckpt.parent.mkdir(parents=True)
+    if content == "weights":  # a readable torch file of the wrong kind
+        torch.save({"format": "writesmooth-lstm-graves/1"}, ckpt)
+    else:
+        ckpt.write_bytes(content)
+    before = ckpt.read_bytes()
+    result = run_cli("train", *data_args(dataset), *TINY, "--epochs", "1", "--out",
+                     tmp_path / "runs", "--resume", "--no-plots", "--device", "cpu")
+    expected = ("not a readable checkpoint" if content != "weights"
+                else "not a writesmooth-lstm-graves-checkpoint/1 checkpoint")
+    assert result.code == 2 and expected in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert ckpt.read_bytes() == before  # left as it was, for the user to look at

@@ -16,10 +16,9 @@ import numpy as np
 import torch
 
 from writesmooth import WritesmoothError
-from writesmooth.errors import first_line
 
 from .weights import FORMAT as WEIGHTS_FORMAT
-from .weights import atomic_torch_save
+from .weights import atomic_torch_save, load_tagged
 
 FORMAT = "writesmooth-lstm-graves-checkpoint/1"
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -73,15 +72,7 @@ def save_checkpoint(path: Path, *, identity: dict[str, Any], net: torch.nn.Modul
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated or not a torch file; renames make this rare
-        raise WritesmoothError(f"{path}: not a readable checkpoint ({type(exc).__name__}: "
-                               f"{first_line(exc, 120)})") from None
-    if not isinstance(data, dict) or data.get("checkpoint") != FORMAT:
-        raise WritesmoothError(f"{path}: not a {FORMAT} file")
-    return data
+    return load_tagged(Path(path), "checkpoint", "checkpoint", FORMAT)
 
 
 def check_same_run(saved: dict[str, Any], now: dict[str, Any], path: Path) -> None:

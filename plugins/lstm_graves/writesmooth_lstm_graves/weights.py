@@ -69,18 +69,25 @@ def save_weights(b: Bundle, path: Path, *, half: bool = False) -> None:
     atomic_torch_save(bundle_dict(b, half=half), path)
 
 
+def load_tagged(path: Path, what: str, key: str, tag: str,
+                device: str | torch.device = "cpu") -> dict[str, Any]:
+    """``torch.load`` without pickle (``weights_only``) of a dict whose ``key`` is ``tag``;
+    anything else, truncated or not a torch file, raises one line naming ``what`` it is not."""
+    try:
+        data = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # truncated, not a torch file, or holding pickled objects
+        raise WritesmoothError(f"{path}: not a readable {what} ({type(exc).__name__}: "
+                               f"{first_line(exc, 120)})") from None
+    if not isinstance(data, dict) or data.get(key) != tag:
+        raise WritesmoothError(f"{path}: not a {tag} {what}")
+    return data
+
+
 def read_weights_dict(path: Path, device: str | torch.device = "cpu") -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise WritesmoothError(f"{path}: no such weights file")
-    try:
-        data = torch.load(path, map_location=device, weights_only=True)
-    except Exception as exc:  # truncated, not a torch file, or holding pickled objects
-        raise WritesmoothError(f"{path}: not a readable weights file ({type(exc).__name__}: "
-                               f"{first_line(exc, 120)})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise WritesmoothError(f"{path}: not a {FORMAT} weights file")
-    return data
+    return load_tagged(path, "weights file", "format", FORMAT, device)
 
 
 def load_weights(path: Path, device: str | torch.device = "cpu") -> Bundle:
