@@ -117,15 +117,14 @@ def stack_lines(inks: Iterable[Ink], *, gap: float | None = None) -> Ink:
     top is at y = 0. An empty ink keeps its place in the layout (a blank line).
     """
     inks = list(inks)
-    heights = []
-    for ink in inks:
-        heights.append(0.0 if ink.is_empty() else ink.bounds()[3] - ink.bounds()[1])
+    bounds = [None if ink.is_empty() else ink.bounds() for ink in inks]
+    heights = [0.0 if b is None else b[3] - b[1] for b in bounds]
     step = gap if gap is not None else 1.3 * max(heights + [1.0])
     strokes: list[np.ndarray] = []
-    for row, ink in enumerate(inks):
-        if ink.is_empty():
+    for row, (ink, b) in enumerate(zip(inks, bounds)):
+        if b is None:
             continue
-        shift = np.array([-ink.bounds()[0], row * step - baseline(ink)])  # float64 sums
+        shift = np.array([-b[0], row * step - baseline(ink)])  # float64 sums
         strokes.extend(s.astype(np.float64) + shift for s in ink.strokes)
     if strokes:  # then the highest point to y = 0
         y0 = min(float(s[:, 1].min()) for s in strokes)
