@@ -124,7 +124,8 @@ class _StopTracker:
 
     def update(self, past: np.ndarray, eos: np.ndarray, t0: int) -> bool:
         """Scan steps ``t0 ..`` (rows of ``past``/``eos``, ``(n, B)``); True when all ended."""
-        eos1 = np.concatenate([self.last_eos[None], eos])  # row r + 1 is step t0 + r
+        # row r of eos1 is step t0 + r - 1: the scan's rows after the previous scan's last one
+        eos1 = np.concatenate([self.last_eos[None], eos])
         self.last_eos = eos[-1].copy()
         for b, cap in enumerate(self.caps):
             if self.end[b] is not None:
@@ -134,14 +135,11 @@ class _StopTracker:
                 hits = np.flatnonzero(past[:lim, b])
                 if len(hits):
                     self.passed[b] = t0 + int(hits[0])
-                    if self.passed[b] > 0 and eos1[hits[0], b] > 0.5:  # lifted just before
-                        self.end[b] = self.passed[b] - 1
-                        continue
             if self.passed[b] is not None:
-                start = max(self.passed[b] - t0, 0)
-                lifts = np.flatnonzero(eos[start:lim, b] > 0.5)
+                start = max(self.passed[b] - t0, 0)  # eos1 row of step passed - 1 (or t0 - 1)
+                lifts = np.flatnonzero(eos1[start:lim + 1, b] > 0.5)
                 if len(lifts):
-                    self.end[b] = t0 + start + int(lifts[0])
+                    self.end[b] = t0 + start + int(lifts[0]) - 1
                 elif t0 + lim - 1 >= self.passed[b] + LIFT_GRACE:
                     self.end[b] = self.passed[b] + LIFT_GRACE
             if self.end[b] is None and t0 + lim >= cap:
