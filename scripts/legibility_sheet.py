@@ -1,12 +1,12 @@
 """Write texts with seeds 1..N at one bias into one labelled figure, to judge legibility by eye.
 
     python scripts/legibility_sheet.py -o sheet.png [--weights W] [--seeds 10] [--bias 0.75]
-                                       [--text "..."]...
+                                       [--candidates N] [--text "..."]...
 
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
 sentences of one's own) legible at the default bias in 10 seeds of 10. Each row is labelled
 "seed S: TEXT" (with "[cut at the step cap]" when the window never reached
-the end); the rows are drawn with the registered renderer for the output's suffix.
+the end, and the text margin of the kept candidate when there were several); the rows are drawn with the registered renderer for the output's suffix.
 """
 from __future__ import annotations
 
@@ -29,15 +29,20 @@ def main() -> None:
     ap.add_argument("--model", default="lstm-graves")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--bias", type=float, default=0.75)
+    ap.add_argument("--candidates", type=int, default=None,
+                    help="samples per line, the best kept (default: the model's default)")
     ap.add_argument("--text", action="append", default=None)
     args = ap.parse_args()
     model = get_toolkit().model(args.model).load(args.weights)
     inks, started = [], time.perf_counter()
     for text in args.text or TEXTS:
         for seed in range(1, args.seeds + 1):
-            (ink,) = model.write([text], bias=args.bias, seed=seed)
+            extra = {"candidates": args.candidates} if args.candidates else {}
+            (ink,) = model.write([text], bias=args.bias, seed=seed, **extra)
             cap = " [cut at the step cap]" if ink.meta.get("hit_cap") else ""
-            ink.meta["label"] = f"seed {seed}: {text}{cap}"
+            margin = (f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
+                      if "text_margin" in ink.meta else "")
+            ink.meta["label"] = f"seed {seed}: {text}{cap}{margin}"
             inks.append(ink)
     draw(inks, args.out)
     print(f"{len(inks)} lines at bias {args.bias} in {time.perf_counter() - started:.1f} s")

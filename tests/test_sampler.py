@@ -254,6 +254,62 @@ def test_other_units_are_rescaled_and_resampled():
     assert dense.n_points < dense_ink.n_points / 5
 
 
+# --- best of several candidates ------------------------------------------------------------
+def test_one_candidate_is_the_plain_sample():
+    """``candidates=1``: the first row the seed samples, nothing scored."""
+    bundle = tiny_bundle(0.0)
+    ink = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1)[0]
+    (offsets, _), = sampler.sample_batch(bundle, ["hello"], bias=0.75,
+                                         generator=torch.Generator().manual_seed(5))
+    assert ink.same_as(sampler._to_ink(bundle, offsets, primed=False, text="hello"))
+    assert ink.meta["candidates"] == 1 and "text_margin" not in ink.meta
+
+
+def test_the_candidate_with_the_highest_text_margin_is_kept(monkeypatch):
+    bundle = tiny_bundle(0.0)
+    texts = ["hello", "abc"]
+    rows = sampler.sample_batch(bundle, [t for t in texts for _ in range(3)], bias=0.75,
+                                generator=torch.Generator().manual_seed(4))
+    # line 0: its rows 0-2 score 1, 5, 2 -> row 1; line 1: rows 3-5 tie at 7 -> the first, row 3
+    margins = np.array([1.0, 5.0, 2.0, 7.0, 0.0, 7.0])
+    monkeypatch.setattr(sampler, "text_margins", lambda *args: margins)
+    inks = sampler.write_lines(bundle, texts, seed=4, candidates=3)
+    for ink, text, row, margin in zip(inks, texts, (1, 3), (5.0, 7.0)):
+        assert ink.same_as(sampler._to_ink(bundle, rows[row][0], primed=False, text=text))
+        assert ink.meta["candidates"] == 3
+        assert ink.meta["text_margin"] == pytest.approx(margin / len(text))
+
+
+def test_candidates_split_over_batches_and_reproduce():
+    bundle = tiny_bundle(0.0)
+    texts = ["ab", "", "cd", "ef"]
+    # max_batch 4 rows and 3 candidates per line: one line per batch
+    a = sampler.write_lines(bundle, texts, seed=6, candidates=3, max_batch=4)
+    b = sampler.write_lines(bundle, texts, seed=6, candidates=3, max_batch=4)
+    assert [i.text for i in a] == texts and a[1].is_empty()
+    assert all(x.same_as(y) for x, y in zip(a, b))
+    assert all(i.meta["candidates"] == 3 and "text_margin" in i.meta for i in a if i.text)
+
+
+def test_primed_candidates_score_only_the_new_writing():
+    bundle = tiny_bundle(0.0)
+    sample = handwriting("hello there")
+    out = sampler.smooth_sample(bundle, sample, seed=3, candidates=3)
+    again = sampler.smooth_sample(bundle, sample, seed=3, candidates=3)
+    assert out.same_as(again) and out.meta["candidates"] == 3
+    prime = sampler.make_prime(bundle, sample)
+    rows = sampler.sample_batch(bundle, ["hello there"] * 2, bias=0.75, prime=prime,
+                                generator=torch.Generator().manual_seed(3))
+    margins = sampler.text_margins(bundle, ["hello there"] * 2, [o for o, _ in rows], prime,
+                                   np.random.default_rng(0))
+    assert margins.shape == (2,) and np.isfinite(margins).all()
+
+
+def test_zero_candidates_is_refused():
+    with pytest.raises(WritesmoothError, match="candidates must be 1 or more"):
+        sampler.write_lines(tiny_bundle(0.0), ["abc"], seed=0, candidates=0)
+
+
 def test_prime_offsets_are_the_training_form():
     ink = handwriting("hi")
     offsets, _ = prime_offsets(ink, NORM)

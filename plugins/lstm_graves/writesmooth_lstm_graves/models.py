@@ -56,17 +56,21 @@ class LstmGraves(writesmooth.Model):
 
         return evaluate_bundle(self.bundle, inks)
 
+    # candidates: samples per line, the best by its text margin kept (None: the default, 4)
     def write(self, texts: Sequence[str], *, bias: float = 0.75, seed: int | None = None,
-              style: writesmooth.Ink | None = None) -> list[writesmooth.Ink]:
-        from .sampler import write_lines
+              style: writesmooth.Ink | None = None,
+              candidates: int | None = None) -> list[writesmooth.Ink]:
+        from .sampler import DEFAULT_CANDIDATES, write_lines
 
-        return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style)
+        return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
+                           candidates=candidates or DEFAULT_CANDIDATES)
 
-    def smooth(self, sample: writesmooth.Ink, *, bias: float = 0.75,
-               seed: int | None = None) -> writesmooth.Ink:
-        from .sampler import smooth_sample
+    def smooth(self, sample: writesmooth.Ink, *, bias: float = 0.75, seed: int | None = None,
+               candidates: int | None = None) -> writesmooth.Ink:
+        from .sampler import DEFAULT_CANDIDATES, smooth_sample
 
-        return smooth_sample(self.bundle, sample, bias=bias, seed=seed)
+        return smooth_sample(self.bundle, sample, bias=bias, seed=seed,
+                             candidates=candidates or DEFAULT_CANDIDATES)
 
 
 class LstmGravesUncond(LstmGraves):

@@ -11,6 +11,13 @@ No rule looks at the components' positions themselves: a trained network keeps s
 running far ahead of the reading one, with as much weight (``alpha``) as it, and rules on the
 weighted mean position or on the heaviest component ended lines after a word or two.
 A line that reaches its step cap first is cut there and marked ``meta["hit_cap"] = True``.
+
+Best of several candidates: each line is sampled ``candidates`` times (in the same batch) and
+the one kept is the one its own text explains best, compared with shuffles of that text: the
+*text margin*, ``min_k NLL(strokes | shuffle_k(text)) - NLL(strokes | text)`` in nats, scored
+by the same network teacher-forced. A line whose letters came out as the text asked is far more
+likely under its text than under the same letters in another order; scribbles, dropped and
+merged letters explain little of the text and score low (docs/writing.md, "Candidates").
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import torch
 from writesmooth import Ink, WritesmoothError
 
 from . import convert
+from .batching import Example, collate
 from .fast_step import FastStepper, MixtureSampler
 from .priming import check_sample, prime_offsets
 from .weights import Bundle
@@ -40,6 +48,9 @@ MAX_BATCH = 64            # lines per batch; longer texts run as several batches
 SAMPLING_THREADS = 1
 START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
+DEFAULT_CANDIDATES = 4    # samples per line, the best kept (docs/writing.md, "Candidates")
+CONTRASTS = 2             # shuffles of its text each candidate is scored against
+SCORE_ROWS = 64           # teacher-forced rows per scoring batch
 
 
 def step_cap(n_chars: int) -> int:
@@ -241,52 +252,106 @@ def _to_ink(bundle: Bundle, offsets: np.ndarray, *, primed: bool, **fields) -> I
     return convert.offsets_to_ink(offsets[k + 1:], start=start, **fields)
 
 
-def _meta(bias: float, seed: int, steps: int, hit_cap: bool, prime: Prime | None) -> dict:
-    meta = {"bias": float(bias), "seed": seed, "steps": int(steps), "hit_cap": bool(hit_cap)}
+def _meta(bias: float, seed: int, steps: int, hit_cap: bool, prime: Prime | None,
+          candidates: int) -> dict:
+    meta = {"bias": float(bias), "seed": seed, "steps": int(steps), "hit_cap": bool(hit_cap),
+            "candidates": int(candidates)}
     if prime is not None:
         meta.update(prime_text=prime.text, prime_scale=prime.info["scale"],
                     prime_resampled=prime.info["resampled"])
     return meta
 
 
+def text_margins(bundle: Bundle, texts: list[str], offsets: list[np.ndarray],
+                 prime: Prime | None, rng: np.random.Generator) -> np.ndarray:
+    """Per line: how many nats better its text explains its strokes ``offsets[r]`` than the best
+    of :data:`CONTRASTS` random shuffles of that text does (the network teacher-forced, as in
+    training; after a ``prime``, only the new points count). Higher is more legible."""
+    dev = _device(bundle)
+    pre = f"{prime.text} " if prime is not None else ""
+    head = prime.offsets.cpu().numpy() if prime is not None else np.zeros((0, 3), np.float32)
+    variants = []  # (line, text it is scored under): the text first, then its shuffles
+    for r, text in enumerate(texts):
+        variants.append((r, text))
+        variants.extend((r, "".join(rng.permutation(list(text)))) for _ in range(CONTRASTS))
+    nll = np.empty(len(variants))
+    for s in range(0, len(variants), SCORE_ROWS):
+        chunk = variants[s:s + SCORE_ROWS]
+        batch = collate([Example(np.concatenate([head, offsets[r]]).astype(np.float32),
+                                 bundle.alphabet.encode(pre + text), None)  # type: ignore[arg-type]
+                         for r, text in chunk])
+        batch.mask[:len(head)] = 0.0  # the sample's own points are not scored
+        x, chars, char_mask, targets, mask = batch.tensors(dev)
+        with torch.inference_mode():
+            nll[s:s + len(chunk)] = bundle.net(x, chars, char_mask, targets, mask)[1].float().cpu().numpy()
+    nll = nll.reshape(len(texts), 1 + CONTRASTS)
+    return nll[:, 1:].min(1) - nll[:, 0]
+
+
 def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
-           max_batch: int) -> list[Ink]:
+           max_batch: int, candidates: int) -> list[Ink]:
+    if candidates < 1:
+        raise WritesmoothError(f"candidates must be 1 or more, got {candidates}")
     generator = torch.Generator(device=_device(bundle)).manual_seed(seed)
+    shuffles = np.random.default_rng(seed)
     result: list[Ink | None] = [None] * len(texts)
     todo = []
     for i, text in enumerate(texts):
         if text.strip():
             todo.append(i)
         else:  # an empty line keeps its place in the layout
-            result[i] = Ink(strokes=[], text=text, meta=_meta(bias, seed, 0, False, prime))
-    for s in range(0, len(todo), max_batch):
-        batch = todo[s:s + max_batch]
-        lines = sample_batch(bundle, [texts[i] for i in batch], bias=bias, generator=generator,
-                             prime=prime)
-        for i, (offsets, hit) in zip(batch, lines):
-            result[i] = _to_ink(bundle, offsets, primed=prime is not None, text=texts[i],
-                                meta=_meta(bias, seed, len(offsets), hit, prime))
+            result[i] = Ink(strokes=[], text=text,
+                            meta=_meta(bias, seed, 0, False, prime, candidates))
+    per_batch = max(1, max_batch // candidates)  # lines per batch: each takes `candidates` rows
+    for s in range(0, len(todo), per_batch):
+        batch = todo[s:s + per_batch]
+        rows = [texts[i] for i in batch for _ in range(candidates)]
+        lines = sample_batch(bundle, rows, bias=bias, generator=generator, prime=prime)
+        if candidates > 1:
+            with cpu_threads(None, _device(bundle)):  # small matmuls per step, as in sampling
+                margins = text_margins(bundle, rows, [off for off, _ in lines], prime, shuffles)
+        else:
+            margins = np.zeros(len(rows))
+        for j, i in enumerate(batch):
+            inks = []
+            for r in range(j * candidates, (j + 1) * candidates):
+                offsets, hit = lines[r]
+                meta = _meta(bias, seed, len(offsets), hit, prime, candidates)
+                if candidates > 1:
+                    meta["text_margin"] = float(margins[r]) / len(texts[i])  # nats per character
+                inks.append(_to_ink(bundle, offsets, primed=prime is not None, text=texts[i],
+                                    meta=meta))
+            result[i] = max(inks, key=_preference)  # the first of equals: reproducible
     return result  # type: ignore[return-value]
 
 
+def _preference(ink: Ink) -> tuple[bool, float]:
+    """A line the window finished, with ink on it, before any the cap cut or that drew
+    nothing; among those, the highest text margin."""
+    return (not ink.meta["hit_cap"] and ink.n_points > 1, ink.meta.get("text_margin", 0.0))
+
+
 def write_lines(bundle: Bundle, texts: list[str], *, bias: float = 0.75, seed: int | None = None,
-                style: Ink | None = None, max_batch: int = MAX_BATCH) -> list[Ink]:
+                style: Ink | None = None, max_batch: int = MAX_BATCH,
+                candidates: int = DEFAULT_CANDIDATES) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
-    the text comes out in its hand. Unknown characters raise, naming them."""
+    the text comes out in its hand; each line is the best of ``candidates`` samples (by its
+    text margin). Unknown characters raise, naming them."""
     _require_conditional(bundle)
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
     check_text(bundle, texts + ([prime.text] if prime else []))
-    return _write(bundle, texts, bias, _seed(seed), prime, max_batch)
+    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates)
 
 
 def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = 0.75,
-                  seed: int | None = None) -> Ink:
+                  seed: int | None = None, candidates: int = DEFAULT_CANDIDATES) -> Ink:
     """``sample`` written again, neater: the network is primed with the sample and its text,
-    then writes the same text once more; only that new writing is returned."""
+    then writes the same text once more (the best of ``candidates``); only that new writing
+    is returned."""
     _require_conditional(bundle)
     check_sample(sample)
     text = _one_line(sample.text)
     check_text(bundle, [text])
     prime = make_prime(bundle, sample)
-    return _write(bundle, [text], bias, _seed(seed), prime, 1)[0]
+    return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates)[0]

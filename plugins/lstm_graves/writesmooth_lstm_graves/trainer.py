@@ -419,9 +419,11 @@ class Trainer:
         if not self.config.conditional:
             return None
         # characters outside the training alphabet become their closest known ones, so a
-        # sample text never stops the figures (a fixed seed keeps samples comparable over time)
+        # sample text never stops the figures (a fixed seed keeps samples comparable over time;
+        # one candidate per line: the figures show the network's samples as they come)
         return lambda texts: write_lines(self.bundle(), [self.alphabet.replace_unknown(t)
-                                                         for t in texts], bias=0.75, seed=0)
+                                                         for t in texts], bias=0.75, seed=0,
+                                         candidates=1)
 
     def _announce(self) -> None:
         if not self.d.main:
