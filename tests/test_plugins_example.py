@@ -73,6 +73,16 @@ def test_without_the_plugin_xyz_is_unknown(iam_line_file, tmp_path):
         "error: no renderer for output suffix '.xyz' of out.xyz (known: .png, .svg)"]
 
 
+def test_candidates_for_a_model_that_takes_none_is_one_error_line(installed_example,
+                                                                   iam_line_file, tmp_path):
+    iam_line_file.rename(tmp_path / "x.xml")
+    done = run_with(installed_example, "smooth", "x.xml", "--model", "example-model",
+                    "--text", "hello", "--candidates", "2", "-o", "out.svg", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: model 'example-model' does not take --candidates (it writes one sample per line)"]
+
+
 def test_the_example_model_smooths_in_process(installed_example, monkeypatch):
     monkeypatch.syspath_prepend(str(installed_example))
     from writesmooth_example.plugin import ExampleModel

@@ -158,6 +158,24 @@ def test_cap_is_reported(run_cli, frozen_weights, tmp_path):
     assert "warning: line 'never ends' reached the step cap" in result.err
 
 
+def test_candidates_reach_the_model(run_cli, weights, tmp_path):
+    """--candidates N writes what the sampler's best of N is for that seed."""
+    from writesmooth_lstm_graves.sampler import write_lines
+    from writesmooth_lstm_graves.weights import load_weights
+
+    out = tmp_path / "best.json"
+    result = write(run_cli, weights, "Hello world", "--candidates", "3", "--seed", "4", "-o", out)
+    assert result.code == 0, result.err
+    (ink,) = read_inks(out)
+    (want,) = write_lines(load_weights(weights), ["Hello world"], seed=4, candidates=3)
+    assert ink.same_as(want, atol=1e-3)
+
+
+def test_zero_candidates_is_refused(run_cli, weights, tmp_path):
+    result = write(run_cli, weights, "x", "--candidates", "0", "-o", tmp_path / "x.png")
+    assert result.code == 2 and "--candidates" in result.err
+
+
 def test_unknown_suffix_lists_figures_and_ink_files(run_cli, weights, tmp_path):
     result = write(run_cli, weights, "x", "-o", tmp_path / "x.gif")
     assert result.code == 2

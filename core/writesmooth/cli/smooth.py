@@ -16,8 +16,9 @@ from ..errors import WritesmoothError
 from ..ink import Ink
 from . import options as o
 from .console import console, log
-from .write import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS, check_output, load_model,
-                    parse_biases, replacer, save, warn_lines)
+from .write import (BIAS, BIASES, CANDIDATES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS,
+                    candidate_options, check_output, load_model, parse_biases, replacer, save,
+                    warn_lines)
 
 
 def read_lines(path: Path, text: Optional[str]) -> list[Ink]:
@@ -47,6 +48,7 @@ def smooth(
     bias: float = BIAS,
     biases: Optional[str] = BIASES,
     seed: Optional[int] = SEED,
+    candidates: Optional[int] = CANDIDATES,
     out: Path = typer.Option(Path("smooth.png"), "-o", "--out",
                              help="Output: .svg/.png figure, or .inkml/.json/.jsonl strokes."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
@@ -63,6 +65,7 @@ def smooth(
     bias_list = parse_biases(biases, bias)
     lines = read_lines(sample, text)
     m = load_model(model, weights, "smooth", device)
+    extra = candidate_options(m.smooth, m, candidates)
     if replace_unknown:
         fix = replacer(m)
         lines = [ink.replace(text=fix(ink.text)) for ink in lines]
@@ -70,7 +73,7 @@ def smooth(
     for b in bias_list:
         page = []
         for ink in lines:
-            new = m.smooth(ink, bias=b, seed=seed)
+            new = m.smooth(ink, bias=b, seed=seed, **extra)
             if seed is None:  # later lines and bias rows reuse the drawn seed: reproducible
                 seed = new.meta.get("seed")
             page.append(new)

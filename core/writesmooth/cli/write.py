@@ -6,6 +6,7 @@ the registered model class.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 import textwrap
 from pathlib import Path
@@ -31,6 +32,10 @@ BIAS = typer.Option(DEFAULT_BIAS, "--bias", min=0.0,
 BIASES = typer.Option(None, "--biases",
                       help="Comma list, e.g. 0,0.5,2: one labelled row per bias (same seed).")
 SEED = typer.Option(None, "--seed", help="Seed: the same seed and weights give the same strokes.")
+CANDIDATES = typer.Option(
+    None, "--candidates", min=1,
+    help="Samples per line; the model keeps the most legible (lstm-graves: the one its text "
+         "explains best, default 4). 1 is fastest.")
 REPLACE = typer.Option(False, "--replace-unknown",
                        help="Map characters the model has no class for to the closest known ones.")
 DEVICE = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N.")
@@ -51,6 +56,18 @@ def parse_biases(text: Optional[str], bias: float) -> list[float]:
             raise WritesmoothError(f"--biases: a bias must be 0 or more, got {part.strip()}")
         values.append(value)
     return values
+
+
+def candidate_options(method: Callable[..., Any], model: Any, candidates: Optional[int]) -> dict:
+    """``{"candidates": N}`` for the model's ``write``/``smooth`` when ``--candidates`` was given
+    (left out otherwise: the model's own default applies); an error if the model takes none."""
+    if candidates is None:
+        return {}
+    params = inspect.signature(method).parameters
+    if "candidates" not in params and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        raise WritesmoothError(f"model '{model.name}' does not take --candidates "
+                               f"(it writes one sample per line)")
+    return {"candidates": candidates}
 
 
 def check_output(out: Path) -> Callable[[list[list[Ink]]], None] | None:
@@ -192,6 +209,7 @@ def write(
     bias: float = BIAS,
     biases: Optional[str] = BIASES,
     seed: Optional[int] = SEED,
+    candidates: Optional[int] = CANDIDATES,
     style: Optional[Path] = typer.Option(
         None, "--style", help="Handwriting sample (IAM XML, InkML, JSON) to write in its hand."),
     style_text: Optional[str] = typer.Option(
@@ -216,6 +234,7 @@ def write(
     if style is not None:
         sample = read_sample(style, style_text, "--style-text")
     m = load_model(model, weights, "write", device)
+    extra = candidate_options(m.write, m, candidates)
     if replace_unknown:  # before wrapping, so the lines wrap as they will be written
         fix = replacer(m)
         raw = fix(raw)
@@ -224,7 +243,7 @@ def write(
     lines = wrap_text(raw, width)
     pages, labels = [], []
     for b in bias_list:
-        inks = m.write(lines, bias=b, seed=seed, style=sample)
+        inks = m.write(lines, bias=b, seed=seed, style=sample, **extra)
         warn_lines(inks)
         if seed is None:  # every bias row uses the seed the first one drew, so rows compare
             seed = next((i.meta["seed"] for i in inks if "seed" in i.meta), None)
