@@ -35,7 +35,7 @@ SEED = typer.Option(None, "--seed", help="Seed: the same seed and weights give t
 CANDIDATES = typer.Option(
     None, "--candidates", min=1,
     help="Samples per line; the model keeps the most legible (lstm-graves: the one its text "
-         "explains best, default 4). 1 is fastest.")
+         "explains best; default 1).")
 REPLACE = typer.Option(False, "--replace-unknown",
                        help="Map characters the model has no class for to the closest known ones.")
 DEVICE = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N.")

@@ -56,7 +56,7 @@ class LstmGraves(writesmooth.Model):
 
         return evaluate_bundle(self.bundle, inks)
 
-    # candidates: samples per line, the best by its text margin kept (None: the default, 4)
+    # candidates: samples per line, the best by its text margin kept (None: the default, 1)
     def write(self, texts: Sequence[str], *, bias: float = 0.75, seed: int | None = None,
               style: writesmooth.Ink | None = None,
               candidates: int | None = None) -> list[writesmooth.Ink]:

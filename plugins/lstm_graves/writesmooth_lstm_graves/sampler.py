@@ -48,7 +48,8 @@ MAX_BATCH = 64            # lines per batch; longer texts run as several batches
 SAMPLING_THREADS = 1
 START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
-DEFAULT_CANDIDATES = 4    # samples per line, the best kept (docs/writing.md, "Candidates")
+DEFAULT_CANDIDATES = 1    # samples per line, the best kept: more did not read measurably
+                          # better on the legibility sheets (docs/writing.md, "Candidates")
 CONTRASTS = 2             # shuffles of its text each candidate is scored against
 SCORE_ROWS = 64           # teacher-forced rows per scoring batch
 
