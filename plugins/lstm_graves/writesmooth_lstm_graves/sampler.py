@@ -17,7 +17,8 @@ the one kept is the one its own text explains best, compared with shuffles of th
 *text margin*, ``min_k NLL(strokes | shuffle_k(text)) - NLL(strokes | text)`` in nats, scored
 by the same network teacher-forced. A line whose letters came out as the text asked is far more
 likely under its text than under the same letters in another order; scribbles, dropped and
-merged letters explain little of the text and score low (docs/writing.md, "Candidates").
+merged letters explain less of it and tend to score lower. It did not make the legibility
+sheets measurably better, so the default is one sample (docs/writing.md, "Candidates").
 """
 from __future__ import annotations
 
