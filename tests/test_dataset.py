@@ -345,6 +345,26 @@ def test_a_changed_source_is_read_again(iam_root, tmp_path):
     assert {i.id: i.text for i in again.lines}["a02-010-01"] == "a new transcript"
 
 
+def test_a_new_cache_removes_the_stale_one_of_the_same_location(iam_root, tmp_path):
+    """A changed source means a new key and a new cache file; the old one of that location is
+    never read again and goes. Caches of other locations and foreign files stay."""
+    import shutil
+
+    cache = tmp_path / "cache"
+    stale = load(iam_root, use_cache=True, cache_dir=cache).cache_path
+    copy = shutil.copytree(iam_root, tmp_path / "copy")
+    other = load(copy, use_cache=True, cache_dir=cache).cache_path
+    foreign = cache / "iam-ondb-not-a-cache.npz"
+    foreign.write_bytes(b"not a zip")
+    text = iam_root / "ascii" / "a02" / "a02-010" / "a02-010.txt"
+    os.utime(text, ns=(text.stat().st_atime_ns, text.stat().st_mtime_ns + 10**9))
+    fresh = load(iam_root, use_cache=True, cache_dir=cache)
+    assert fresh.cache == "written" and fresh.cache_path != stale
+    assert not stale.exists()
+    assert fresh.cache_path.exists() and other.exists() and foreign.exists()
+    assert load(copy, use_cache=True, cache_dir=cache).cache == "hit"
+
+
 def test_a_changed_archive_is_read_again(iam_root, tmp_path):
     dist = build_archives(iam_root, tmp_path / "dist")
     cache = tmp_path / "cache"

@@ -20,9 +20,12 @@ import json
 import logging
 import os
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..api import DatasetLayout
 from ..errors import InkFormatError, WritesmoothError
@@ -208,7 +211,36 @@ def load_iam_dataset(root: Path, *, cache_dir: str | os.PathLike | None = None,
         except OSError as exc:
             status = f"not written: {exc.strerror or exc}"
             log.warning("could not write the dataset cache %s: %s", cache_path, status)
+        else:
+            remove_stale_caches(cache_path, store.location)
     return Dataset(store, cache=status, cache_path=cache_path)
+
+
+def remove_stale_caches(current: Path, location: str) -> list[Path]:
+    """Delete the other ``iam-ondb-*.npz`` caches beside ``current`` that were made from the
+    same ``location``: its sources have changed since (their key differs), so nothing reads them
+    again, and each is 15 MB. Caches of other locations, and files that are not readable caches,
+    are left alone. Returns the paths removed."""
+    removed: list[Path] = []
+    if not location:
+        return removed
+    for other in current.parent.glob("iam-ondb-*.npz"):
+        if other == current:
+            continue
+        try:
+            with np.load(other, allow_pickle=False) as npz:
+                same = str(npz["location"]) == location
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            continue  # not ours to judge
+        if same:
+            try:
+                other.unlink()
+                removed.append(other)
+            except OSError as exc:
+                log.warning("could not remove the stale dataset cache %s: %s", other, exc)
+    if removed:
+        log.info("removed %d stale dataset cache(s) of %s", len(removed), location)
+    return removed
 
 
 class _Progress:
