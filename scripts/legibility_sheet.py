@@ -1,7 +1,7 @@
 """Write texts with seeds 1..N at one bias into one labelled figure, to judge legibility by eye.
 
     python scripts/legibility_sheet.py -o sheet.png [--weights W] [--seeds 10] [--bias 0.75]
-                                       [--candidates N] [--text "..."]...
+                                       [--candidates N] [--per-text] [--text "..."]...
 
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
 sentences of one's own) legible at the default bias in 10 seeds of 10. Each row is labelled
@@ -32,10 +32,15 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=None,
                     help="samples per line, the best kept (default: the model's default)")
     ap.add_argument("--text", action="append", default=None)
+    ap.add_argument("--per-text", action="store_true",
+                    help="also one figure per text, OUT-1.png, OUT-2.png, ...: rows large enough "
+                         "to read every letter (the whole sheet is scaled down on screen)")
     args = ap.parse_args()
     model = get_toolkit().model(args.model).load(args.weights)
     inks, started = [], time.perf_counter()
-    for text in args.text or TEXTS:
+    texts = args.text or TEXTS
+    for n, text in enumerate(texts, 1):
+        first = len(inks)
         for seed in range(1, args.seeds + 1):
             extra = {"candidates": args.candidates} if args.candidates else {}
             (ink,) = model.write([text], bias=args.bias, seed=seed, **extra)
@@ -44,6 +49,8 @@ def main() -> None:
                       if "text_margin" in ink.meta else "")
             ink.meta["label"] = f"seed {seed}: {text}{cap}{margin}"
             inks.append(ink)
+        if args.per_text and len(texts) > 1:
+            draw(inks[first:], args.out.with_name(f"{args.out.stem}-{n}{args.out.suffix}"))
     draw(inks, args.out)
     print(f"{len(inks)} lines at bias {args.bias} in {time.perf_counter() - started:.1f} s")
 

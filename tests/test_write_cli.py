@@ -201,3 +201,20 @@ def test_cuda_without_a_gpu(run_cli, weights, tmp_path):
         pytest.skip("a GPU is present")
     result = write(run_cli, weights, "x", "--device", "cuda", "-o", tmp_path / "x.png")
     assert result.code == 2 and "CUDA is not available" in result.err
+
+
+def test_legibility_sheet_script(weights, tmp_path):
+    """scripts/legibility_sheet.py: one labelled figure, and one per text with --per-text."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "legibility_sheet.py"
+    out = tmp_path / "sheet.png"
+    done = subprocess.run([sys.executable, str(script), "--weights", str(weights), "--seeds", "2",
+                           "--text", "ab cd", "--text", "ef", "--per-text", "--candidates", "2",
+                           "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "4 lines at bias 0.75" in done.stdout
+    for path in (out, tmp_path / "sheet-1.png", tmp_path / "sheet-2.png"):
+        assert (read_png(path)[..., 0] < 128).any()
