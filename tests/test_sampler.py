@@ -291,7 +291,7 @@ def test_candidates_split_over_batches_and_reproduce():
     assert all(i.meta["candidates"] == 3 and "text_margin" in i.meta for i in a if i.text)
 
 
-def test_primed_candidates_score_only_the_new_writing():
+def test_primed_candidates_reproduce_and_score_finitely():
     bundle = tiny_bundle(0.0)
     sample = handwriting("hello there")
     out = sampler.smooth_sample(bundle, sample, seed=3, candidates=3)
@@ -308,6 +308,10 @@ def test_primed_candidates_score_only_the_new_writing():
 def test_zero_candidates_is_refused():
     with pytest.raises(WritesmoothError, match="candidates must be 1 or more"):
         sampler.write_lines(tiny_bundle(0.0), ["abc"], seed=0, candidates=0)
+    from writesmooth_lstm_graves.models import LstmGraves
+
+    with pytest.raises(WritesmoothError, match="candidates must be 1 or more"):
+        LstmGraves(tiny_bundle(0.0)).write(["abc"], seed=0, candidates=0)  # not the default
 
 
 def test_prime_offsets_are_the_training_form():

@@ -63,14 +63,14 @@ class LstmGraves(writesmooth.Model):
         from .sampler import DEFAULT_CANDIDATES, write_lines
 
         return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
-                           candidates=candidates or DEFAULT_CANDIDATES)
+                           candidates=DEFAULT_CANDIDATES if candidates is None else candidates)
 
     def smooth(self, sample: writesmooth.Ink, *, bias: float = 0.75, seed: int | None = None,
                candidates: int | None = None) -> writesmooth.Ink:
         from .sampler import DEFAULT_CANDIDATES, smooth_sample
 
         return smooth_sample(self.bundle, sample, bias=bias, seed=seed,
-                             candidates=candidates or DEFAULT_CANDIDATES)
+                             candidates=DEFAULT_CANDIDATES if candidates is None else candidates)
 
 
 class LstmGravesUncond(LstmGraves):
