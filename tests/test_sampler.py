@@ -305,6 +305,29 @@ def test_primed_candidates_reproduce_and_score_finitely():
     assert margins.shape == (2,) and np.isfinite(margins).all()
 
 
+def test_unscored_offsets_are_fed_but_not_counted():
+    """A prime's points count for nothing: the NLL with the first k offsets unscored is the whole
+    line's NLL less that of its first k offsets alone (teacher forcing: step t sees only <= t)."""
+    from writesmooth_lstm_graves.batching import Example
+    from writesmooth_lstm_graves.evaluate import line_nlls
+
+    bundle = tiny_bundle(0.0)
+    rng = np.random.default_rng(1)
+    line = rng.normal(size=(30, 3)).astype(np.float32)
+    line[:, 2] = rng.random(30) < 0.1
+    chars = bundle.alphabet.encode("hello there")
+
+    def nll(points: np.ndarray, unscored: int = 0) -> float:
+        with torch.inference_mode():
+            (_, got, _), = line_nlls(bundle.net, [Example(points, chars, None)], [[0]],
+                                     device=torch.device("cpu"), unscored=unscored)
+        return float(got[0])
+
+    whole, head = nll(line), nll(line[:12])
+    assert nll(line, unscored=12) == pytest.approx(whole - head, rel=1e-4, abs=1e-3)
+    assert abs(head) > 1.0  # the head counts for something, so leaving it out is seen
+
+
 def test_zero_candidates_is_refused():
     with pytest.raises(WritesmoothError, match="candidates must be 1 or more"):
         sampler.write_lines(tiny_bundle(0.0), ["abc"], seed=0, candidates=0)

@@ -33,7 +33,8 @@ import torch
 from writesmooth import Ink, WritesmoothError
 
 from . import convert
-from .batching import Example, collate
+from .batching import Example
+from .evaluate import line_nlls
 from .fast_step import FastStepper, MixtureSampler
 from .priming import check_sample, prime_offsets
 from .weights import Bundle
@@ -276,16 +277,16 @@ def text_margins(bundle: Bundle, texts: list[str], offsets: list[np.ndarray],
     for r, text in enumerate(texts):
         variants.append((r, text))
         variants.extend((r, "".join(rng.permutation(list(text)))) for _ in range(CONTRASTS))
+    examples = [Example(np.concatenate([head, offsets[r]]).astype(np.float32),
+                        bundle.alphabet.encode(pre + text), None)  # type: ignore[arg-type]
+                for r, text in variants]
+    batches = [list(range(s, min(s + SCORE_ROWS, len(examples))))
+               for s in range(0, len(examples), SCORE_ROWS)]
     nll = np.empty(len(variants))
-    for s in range(0, len(variants), SCORE_ROWS):
-        chunk = variants[s:s + SCORE_ROWS]
-        batch = collate([Example(np.concatenate([head, offsets[r]]).astype(np.float32),
-                                 bundle.alphabet.encode(pre + text), None)  # type: ignore[arg-type]
-                         for r, text in chunk])
-        batch.mask[:len(head)] = 0.0  # the sample's own points are not scored
-        x, chars, char_mask, targets, mask = batch.tensors(dev)
-        with torch.inference_mode():
-            nll[s:s + len(chunk)] = bundle.net(x, chars, char_mask, targets, mask)[1].float().cpu().numpy()
+    with torch.inference_mode():
+        for idx, part, _ in line_nlls(bundle.net, examples, batches, device=dev,
+                                      unscored=len(head)):  # the sample's own points: fed only
+            nll[idx] = part.float().cpu().numpy()
     nll = nll.reshape(len(texts), 1 + CONTRASTS)
     return nll[:, 1:].min(1) - nll[:, 0]
 
