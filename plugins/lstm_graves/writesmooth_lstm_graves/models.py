@@ -60,17 +60,16 @@ class LstmGraves(writesmooth.Model):
     def write(self, texts: Sequence[str], *, bias: float = 0.75, seed: int | None = None,
               style: writesmooth.Ink | None = None,
               candidates: int | None = None) -> list[writesmooth.Ink]:
-        from .sampler import DEFAULT_CANDIDATES, write_lines
+        from .sampler import write_lines
 
         return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
-                           candidates=DEFAULT_CANDIDATES if candidates is None else candidates)
+                           candidates=candidates)
 
     def smooth(self, sample: writesmooth.Ink, *, bias: float = 0.75, seed: int | None = None,
                candidates: int | None = None) -> writesmooth.Ink:
-        from .sampler import DEFAULT_CANDIDATES, smooth_sample
+        from .sampler import smooth_sample
 
-        return smooth_sample(self.bundle, sample, bias=bias, seed=seed,
-                             candidates=DEFAULT_CANDIDATES if candidates is None else candidates)
+        return smooth_sample(self.bundle, sample, bias=bias, seed=seed, candidates=candidates)
 
 
 class LstmGravesUncond(LstmGraves):

@@ -292,7 +292,8 @@ def text_margins(bundle: Bundle, texts: list[str], offsets: list[np.ndarray],
 
 
 def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
-           max_batch: int, candidates: int) -> list[Ink]:
+           max_batch: int, candidates: int | None) -> list[Ink]:
+    candidates = DEFAULT_CANDIDATES if candidates is None else candidates
     if candidates < 1:
         raise WritesmoothError(f"candidates must be 1 or more, got {candidates}")
     generator = torch.Generator(device=_device(bundle)).manual_seed(seed)
@@ -310,17 +311,16 @@ def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prim
         batch = todo[s:s + per_batch]
         rows = [texts[i] for i in batch for _ in range(candidates)]
         lines = sample_batch(bundle, rows, bias=bias, generator=generator, prime=prime)
+        margins = None
         if candidates > 1:
             with cpu_threads(None, _device(bundle)):  # small matmuls per step, as in sampling
                 margins = text_margins(bundle, rows, [off for off, _ in lines], prime, shuffles)
-        else:
-            margins = np.zeros(len(rows))
         for j, i in enumerate(batch):
             inks = []
             for r in range(j * candidates, (j + 1) * candidates):
                 offsets, hit = lines[r]
                 meta = _meta(bias, seed, len(offsets), hit, prime, candidates)
-                if candidates > 1:
+                if margins is not None:
                     meta["text_margin"] = float(margins[r]) / len(texts[i])  # nats per character
                 inks.append(_to_ink(bundle, offsets, primed=prime is not None, text=texts[i],
                                     meta=meta))
@@ -336,10 +336,10 @@ def _preference(ink: Ink) -> tuple[bool, float]:
 
 def write_lines(bundle: Bundle, texts: list[str], *, bias: float = 0.75, seed: int | None = None,
                 style: Ink | None = None, max_batch: int = MAX_BATCH,
-                candidates: int = DEFAULT_CANDIDATES) -> list[Ink]:
+                candidates: int | None = None) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
     the text comes out in its hand; each line is the best of ``candidates`` samples (by its
-    text margin). Unknown characters raise, naming them."""
+    text margin; ``None``: :data:`DEFAULT_CANDIDATES`). Unknown characters raise, naming them."""
     _require_conditional(bundle)
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
@@ -348,7 +348,7 @@ def write_lines(bundle: Bundle, texts: list[str], *, bias: float = 0.75, seed: i
 
 
 def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = 0.75,
-                  seed: int | None = None, candidates: int = DEFAULT_CANDIDATES) -> Ink:
+                  seed: int | None = None, candidates: int | None = None) -> Ink:
     """``sample`` written again, neater: the network is primed with the sample and its text,
     then writes the same text once more (the best of ``candidates``); only that new writing
     is returned."""
