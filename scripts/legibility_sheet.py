@@ -40,10 +40,10 @@ def main() -> None:
     model = get_toolkit().model(args.model).load(args.weights)
     inks, started = [], time.perf_counter()
     texts = args.text or TEXTS
+    extra = {"candidates": args.candidates} if args.candidates is not None else {}
     for n, text in enumerate(texts, 1):
         first = len(inks)
         for seed in range(1, args.seeds + 1):
-            extra = {"candidates": args.candidates} if args.candidates else {}
             (ink,) = model.write([text], bias=args.bias, seed=seed, **extra)
             cap = " [cut at the step cap]" if ink.meta.get("hit_cap") else ""
             margin = (f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
