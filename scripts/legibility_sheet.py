@@ -1,6 +1,6 @@
 """Write texts with seeds 1..N at one bias into one labelled figure, to judge legibility by eye.
 
-    python scripts/legibility_sheet.py -o sheet.png [--weights W] [--seeds 10] [--bias 0.75]
+    python scripts/legibility_sheet.py -o sheet.png [--weights W] [--seeds 10] [--bias 1.0]
                                        [--candidates N] [--per-text] [--text "..."]...
 
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
@@ -15,6 +15,7 @@ import argparse
 import time
 from pathlib import Path
 
+from writesmooth.api import DEFAULT_BIAS
 from writesmooth.cli.options import draw
 from writesmooth.plugins import get_toolkit
 
@@ -29,7 +30,8 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, default=None, help="default: the bundled weights")
     ap.add_argument("--model", default="lstm-graves")
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--bias", type=float, default=0.75)
+    ap.add_argument("--bias", type=float, default=DEFAULT_BIAS,
+                    help="default: the toolkit's default bias (%(default)s)")
     ap.add_argument("--candidates", type=int, default=None,
                     help="samples per line, the best kept (default: the model's default)")
     ap.add_argument("--text", action="append", default=None)

@@ -48,6 +48,17 @@ def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):
     assert ink.text == "Hello" and ink.n_points > 20
 
 
+def test_default_bias_is_the_interfaces(bundled):
+    """The commands and the model's own write() sample at writesmooth.api.DEFAULT_BIAS (1.0,
+    chosen by a blind reading: docs/writing.md, "The bias")."""
+    from writesmooth.api import DEFAULT_BIAS
+    from writesmooth.cli.write import BIAS
+
+    assert BIAS.default == DEFAULT_BIAS == 1.0
+    (ink,) = LstmGraves.load().write(["Hi"], seed=1)
+    assert ink.meta["bias"] == DEFAULT_BIAS
+
+
 def test_text_margin_prefers_strokes_written_for_the_text(bundled):
     """The score that picks the best of several candidates: strokes the trained network wrote
     for a text score far higher under that text than strokes it wrote for another text of the

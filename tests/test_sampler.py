@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from writesmooth import Ink, WritesmoothError
+from writesmooth.api import DEFAULT_BIAS
 from writesmooth_lstm_graves import fast_step, mdn, sampler
 from writesmooth_lstm_graves.alphabet import Alphabet
 from writesmooth_lstm_graves.config import GravesConfig
@@ -136,7 +137,7 @@ def test_same_seed_same_strokes_other_seed_other():
     c = sampler.write_lines(bundle, ["hello world", "abc"], seed=8)
     assert all(x.same_as(y) for x, y in zip(a, b))
     assert not a[0].same_as(c[0])
-    assert a[0].meta["seed"] == 7 and a[0].meta["bias"] == 0.75
+    assert a[0].meta["seed"] == 7 and a[0].meta["bias"] == DEFAULT_BIAS == 1.0
     assert a[0].text == "hello world"
 
 
@@ -259,7 +260,7 @@ def test_one_candidate_is_the_plain_sample():
     """``candidates=1``: the first row the seed samples, nothing scored."""
     bundle = tiny_bundle(0.0)
     ink = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1)[0]
-    (offsets, _), = sampler.sample_batch(bundle, ["hello"], bias=0.75,
+    (offsets, _), = sampler.sample_batch(bundle, ["hello"], bias=DEFAULT_BIAS,
                                          generator=torch.Generator().manual_seed(5))
     assert ink.same_as(sampler._to_ink(bundle, offsets, primed=False, text="hello"))
     assert ink.meta["candidates"] == 1 and "text_margin" not in ink.meta
@@ -268,7 +269,7 @@ def test_one_candidate_is_the_plain_sample():
 def test_the_candidate_with_the_highest_text_margin_is_kept(monkeypatch):
     bundle = tiny_bundle(0.0)
     texts = ["hello", "abc"]
-    rows = sampler.sample_batch(bundle, [t for t in texts for _ in range(3)], bias=0.75,
+    rows = sampler.sample_batch(bundle, [t for t in texts for _ in range(3)], bias=DEFAULT_BIAS,
                                 generator=torch.Generator().manual_seed(4))
     # line 0: its rows 0-2 score 1, 5, 2 -> row 1; line 1: rows 3-5 tie at 7 -> the first, row 3
     margins = np.array([1.0, 5.0, 2.0, 7.0, 0.0, 7.0])

@@ -215,6 +215,6 @@ def test_legibility_sheet_script(weights, tmp_path):
                            "--text", "ab cd", "--text", "ef", "--per-text", "--candidates", "2",
                            "-o", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "4 lines at bias 0.75" in done.stdout
+    assert "4 lines at bias 1.0" in done.stdout
     for path in (out, tmp_path / "sheet-1.png", tmp_path / "sheet-2.png"):
         assert (read_png(path)[..., 0] < 128).any()

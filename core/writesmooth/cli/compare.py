@@ -14,6 +14,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
+from ..api import DEFAULT_BIAS
 from ..errors import WritesmoothError, first_line
 from ..plugins import get_toolkit
 from . import options as o
@@ -110,7 +111,7 @@ def compare(
     text: str = typer.Option("The quick brown fox jumps over the lazy dog", "--text",
                              help="Text each model writes."),
     seed: int = typer.Option(0, "--seed", help="Seed for writing."),
-    bias: float = typer.Option(0.75, "--bias", help="Sampling bias for writing."),
+    bias: float = typer.Option(DEFAULT_BIAS, "--bias", help="Sampling bias for writing."),
     out: Optional[Path] = typer.Option(
         None, "-o", "--out", help="Figure of the written texts, one labelled row per model."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),

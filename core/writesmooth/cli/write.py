@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
+from ..api import DEFAULT_BIAS
 from ..data.io import read_ink, write_inks
 from ..errors import NotImplementedCapability, WritesmoothError
 from ..ink import Ink, stack_lines
@@ -21,7 +22,6 @@ from ..plugins import get_toolkit
 from . import options as o
 from .console import console, log, warn
 
-DEFAULT_BIAS = 0.75   # docs/writing.md: legible and still personal; Graves shows 0 .. 10
 DEFAULT_WIDTH = 60    # characters per line before wrapping
 
 MODEL = typer.Option("lstm-graves", "--model", "-m", help="Registered model that writes.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import writesmooth
+from writesmooth.api import DEFAULT_BIAS
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -57,16 +58,16 @@ class LstmGraves(writesmooth.Model):
         return evaluate_bundle(self.bundle, inks)
 
     # candidates: samples per line, the best by its text margin kept (None: the default, 1)
-    def write(self, texts: Sequence[str], *, bias: float = 0.75, seed: int | None = None,
-              style: writesmooth.Ink | None = None,
+    def write(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS,
+              seed: int | None = None, style: writesmooth.Ink | None = None,
               candidates: int | None = None) -> list[writesmooth.Ink]:
         from .sampler import write_lines
 
         return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
                            candidates=candidates)
 
-    def smooth(self, sample: writesmooth.Ink, *, bias: float = 0.75, seed: int | None = None,
-               candidates: int | None = None) -> writesmooth.Ink:
+    def smooth(self, sample: writesmooth.Ink, *, bias: float = DEFAULT_BIAS,
+               seed: int | None = None, candidates: int | None = None) -> writesmooth.Ink:
         from .sampler import smooth_sample
 
         return smooth_sample(self.bundle, sample, bias=bias, seed=seed, candidates=candidates)

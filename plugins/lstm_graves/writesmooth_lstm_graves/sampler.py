@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from writesmooth import Ink, WritesmoothError
+from writesmooth.api import DEFAULT_BIAS
 
 from . import convert
 from .batching import Example
@@ -334,8 +335,8 @@ def _preference(ink: Ink) -> tuple[bool, float]:
     return (not ink.meta["hit_cap"] and ink.n_points > 1, ink.meta.get("text_margin", 0.0))
 
 
-def write_lines(bundle: Bundle, texts: list[str], *, bias: float = 0.75, seed: int | None = None,
-                style: Ink | None = None, max_batch: int = MAX_BATCH,
+def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
+                seed: int | None = None, style: Ink | None = None, max_batch: int = MAX_BATCH,
                 candidates: int | None = None) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
     the text comes out in its hand; each line is the best of ``candidates`` samples (by its
@@ -347,7 +348,7 @@ def write_lines(bundle: Bundle, texts: list[str], *, bias: float = 0.75, seed: i
     return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates)
 
 
-def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = 0.75,
+def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
                   seed: int | None = None, candidates: int | None = None) -> Ink:
     """``sample`` written again, neater: the network is primed with the sample and its text,
     then writes the same text once more (the best of ``candidates``); only that new writing
