@@ -118,6 +118,7 @@ def test_bad_inkml_is_refused_naming_the_file(tmp_path, content, message):
     ('{"strokes": [[[1, 2, 3]]]}', "list of \\[x, y\\] numbers"),
     ('{"strokes": [[[1, NaN]]]}', "list of \\[x, y\\] numbers"),
     ('{"strokes": [], "text": 5}', "\"text\" must be a string"),
+    ('{"strokes": [], "meta": [1]}', "\"meta\" must be an object"),
     ("", "holds no handwriting"),
 ])
 def test_bad_json_lines_are_refused_naming_file_and_line(tmp_path, content, message):
@@ -133,6 +134,20 @@ def test_json_lines_are_plain_and_integral_points_are_integers(tmp_path):
     record = json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8"))
     assert record == {"id": "a01-000u-01", "text": "caf\xe9 <&> \"quoted\"  ", "writer": "w01",
                       "strokes": [[[100, 200], [110, 180], [-5, 0]], [[130.5, 190.25]]]}
+
+
+def test_json_keeps_an_inks_plain_meta_and_reads_it_back(tmp_path):
+    ink = sample_inks()[0]
+    ink.meta = {"seed": np.int64(7), "bias": 1.0, "hit_cap": False, "prime_text": None,
+                "sizes": (1, 2.5), "form": "a01-000u",
+                "array": np.zeros(3), "nan": float("nan"), "nested": {"a": 1}, 5: "key"}
+    write_inks([ink], tmp_path / "a.jsonl")
+    record = json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8"))
+    kept = {"seed": 7, "bias": 1.0, "hit_cap": False, "prime_text": None, "sizes": [1, 2.5],
+            "form": "a01-000u"}
+    assert record["meta"] == kept
+    back = read_ink(tmp_path / "a.jsonl")
+    assert back.meta == kept and type(back.meta["seed"]) is int
 
 
 def test_a_pretty_printed_json_document_is_read(tmp_path):

@@ -62,6 +62,19 @@ def test_json_reads_back_one_record_per_line(run_cli, weights, tmp_path):
     assert [i.id for i in inks] == ["line-1", "line-2", "line-3", "line-4"]
 
 
+def test_json_records_how_each_line_was_written(run_cli, weights, tmp_path):
+    """The seed, bias and candidates are kept in each record's "meta", enough to write the same
+    strokes again."""
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert write(run_cli, weights, "kept", "-o", a, "--bias", "1.5", "--candidates", "2").code == 0
+    (ink,) = read_inks(a)
+    meta = ink.meta
+    assert meta["bias"] == 1.5 and meta["candidates"] == 2 and isinstance(meta["seed"], int)
+    again = write(run_cli, weights, "kept", "-o", b, "--bias", str(meta["bias"]),
+                  "--candidates", str(meta["candidates"]), "--seed", str(meta["seed"]))
+    assert again.code == 0 and a.read_bytes() == b.read_bytes()
+
+
 def test_same_seed_same_strokes(run_cli, weights, tmp_path):
     a, b, c = (tmp_path / n for n in ("a.json", "b.json", "c.json"))
     for out, seed in ((a, "5"), (b, "5"), (c, "6")):

@@ -1,12 +1,14 @@
 """JSON lines: one ink per line, ``{"id", "text", "strokes": [[[x, y], ...], ...]}``.
 
-An optional ``"writer"`` is kept. A ``.json`` file may also hold one such object or a list of
-them. Coordinates are written as integers where they are integral, otherwise as the shortest
+An optional ``"writer"`` is kept, and an optional ``"meta"`` object (how a line was made:
+``seed``, ``bias``, ``candidates``... or a dataset line's ``form``) of plain JSON values. A
+``.json`` file may also hold one such object or a list of them. Coordinates are written as integers where they are integral, otherwise as the shortest
 decimal that reads back as the same float32, so a file read back equals what was written.
 """
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -67,8 +69,11 @@ def _ink(record: Any, where: str, name: str | Path) -> Ink:
     for field in ("id", "text", "writer"):
         if record.get(field) is not None and not isinstance(record[field], str):
             raise InkFormatError(f"{where}: \"{field}\" must be a string")
+    meta = record.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise InkFormatError(f"{where}: \"meta\" must be an object")
     return Ink(strokes=arrays, text=record.get("text") or "", id=record.get("id") or "",
-               writer=record.get("writer"), source=str(name))
+               writer=record.get("writer"), source=str(name), meta=dict(meta or {}))
 
 
 def _stroke_array(stroke: Any) -> np.ndarray | None:
@@ -89,10 +94,37 @@ def _stroke_array(stroke: Any) -> np.ndarray | None:
     return arr if np.isfinite(arr).all() else None
 
 
+def plain_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``meta`` that JSON holds as they are: strings, booleans, finite numbers
+    (numpy scalars as Python ones), ``None``, and lists of those. Anything else (arrays, objects)
+    is left out rather than written in a form that would read back as something else."""
+    def plain(value: Any) -> tuple[bool, Any]:
+        if isinstance(value, np.generic):
+            value = value.item()
+        if value is None or isinstance(value, (str, bool, int)):
+            return True, value
+        if isinstance(value, float):
+            return math.isfinite(value), value
+        if isinstance(value, (list, tuple)):
+            items = [plain(v) for v in value]
+            return all(ok for ok, _ in items), [v for _, v in items]
+        return False, None
+
+    kept = {}
+    for key, value in meta.items():
+        ok, value = plain(value)
+        if ok and isinstance(key, str):
+            kept[key] = value
+    return kept
+
+
 def ink_record(ink: Ink) -> dict[str, Any]:
     record: dict[str, Any] = {"id": ink.id, "text": ink.text}
     if ink.writer is not None:
         record["writer"] = ink.writer
+    meta = plain_meta(ink.meta)
+    if meta:
+        record["meta"] = meta
     record["strokes"] = [point_numbers(s) for s in ink.strokes]
     return record
 
