@@ -186,6 +186,58 @@ def test_cap_is_reported_not_silent():
     for ink, n in zip(inks, (2, 6)):
         assert ink.meta["hit_cap"] is True
         assert ink.meta["steps"] == sampler.step_cap(n)
+        assert ink.meta["redraws"] == sampler.REDRAWS  # drawn again, cut every time
+
+
+def fake_draws(monkeypatch, cut):
+    """Replace the network's sampling: a row of text ``t`` on call ``c`` (0 = the first draw)
+    is cut at the cap if ``(t, c)`` is in ``cut``; its length tells the calls apart."""
+    calls = []
+
+    def sample_batch(bundle, rows, *, bias, generator, prime):
+        c = len(calls)
+        calls.append(list(rows))
+        out = []
+        for t in rows:
+            n = 10 + c
+            offsets = np.zeros((n, 3), np.float32)
+            offsets[:, 0] = 1.0
+            out.append((offsets, (t, c) in cut))
+        return out
+
+    monkeypatch.setattr(sampler, "sample_batch", sample_batch)
+    return calls
+
+
+def test_a_line_the_cap_cut_is_drawn_again_and_the_others_stay(monkeypatch):
+    bundle = tiny_bundle(0.0)
+    calls = fake_draws(monkeypatch, {("bb", 0), ("cc", 0), ("cc", 1)})
+    inks = sampler.write_lines(bundle, ["aa", "bb", "", "cc", "dd"], seed=3)
+    assert calls == [["aa", "bb", "cc", "dd"], ["bb", "cc"], ["cc"]]
+    assert [i.meta["steps"] for i in inks] == [10, 11, 0, 12, 10]   # the call each came from
+    assert [i.meta["hit_cap"] for i in inks] == [False] * 5
+    assert [i.meta.get("redraws") for i in inks] == [None, 1, None, 2, None]
+
+
+def test_redraws_keep_the_first_cut_line_when_every_draw_is_cut(monkeypatch):
+    bundle = tiny_bundle(0.0)
+    calls = fake_draws(monkeypatch, {("bb", c) for c in range(5)})
+    inks = sampler.write_lines(bundle, ["aa", "bb"], seed=3, redraws=3)
+    assert len(calls) == 4 and inks[1].meta["hit_cap"] and inks[1].meta["steps"] == 10
+    assert inks[1].meta["redraws"] == 3
+    calls.clear()
+    inks = sampler.write_lines(bundle, ["aa", "bb"], seed=3, redraws=0)   # none: as cut
+    assert len(calls) == 1 and inks[1].meta["hit_cap"] and "redraws" not in inks[1].meta
+
+
+def test_redraws_reach_smoothing_and_negative_is_refused(monkeypatch):
+    bundle = tiny_bundle(0.0)
+    calls = fake_draws(monkeypatch, {("ab cd", 0)})
+    sample = Ink(strokes=[np.array([[0, 0], [5, 3], [9, 1], [14, 4]], np.float32)], text="ab cd")
+    ink = sampler.smooth_sample(bundle, sample, seed=1)
+    assert len(calls) == 2 and ink.meta["redraws"] == 1 and not ink.meta["hit_cap"]
+    with pytest.raises(WritesmoothError, match="redraws must be 0 or more"):
+        sampler.write_lines(bundle, ["ab"], seed=1, redraws=-1)
 
 
 def test_empty_line_keeps_its_place():

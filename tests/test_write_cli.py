@@ -169,6 +169,7 @@ def test_cap_is_reported(run_cli, frozen_weights, tmp_path):
     result = write(run_cli, frozen_weights, "never ends", "-o", tmp_path / "x.json")
     assert result.code == 0
     assert "warning: line 'never ends' reached the step cap" in result.err
+    assert "in all 3 draws; it is cut there" in " ".join(result.err.split())  # 2 redraws
 
 
 def test_candidates_reach_the_model(run_cli, weights, tmp_path):

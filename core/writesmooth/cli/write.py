@@ -166,8 +166,10 @@ def warn_lines(inks: list[Ink]) -> None:
         if ink.text.strip() and ink.is_empty():
             warn(f"line {ink.text[:40]!r} came out empty: the model wrote nothing for it")
         elif ink.meta.get("hit_cap"):
+            tries = 1 + int(ink.meta.get("redraws") or 0)
+            times = f" in all {tries} draws" if tries > 1 else ""
             warn(f"line {ink.text[:40]!r} reached the step cap ({ink.meta.get('steps')} points) "
-                 f"before the model finished it; it is cut there")
+                 f"before the model finished it{times}; it is cut there")
 
 
 # --- write ----------------------------------------------------------------------------------

@@ -10,7 +10,11 @@ The window has also passed the end when ``phi`` underflows to zero at every posi
 No rule looks at the components' positions themselves: a trained network keeps spare components
 running far ahead of the reading one, with as much weight (``alpha``) as it, and rules on the
 weighted mean position or on the heaviest component ended lines after a word or two.
-A line that reaches its step cap first is cut there and marked ``meta["hit_cap"] = True``.
+A line that reaches its step cap first has lost its place in the text (it scribbles on where
+the window stalled): it is drawn again, with fresh noise from the same seeded generator, at most
+``REDRAWS`` times, after every line's first draw (so the other lines do not change), and the
+first draw that the window finishes is kept (``meta["redraws"]``: how many were tried). A line
+cut at the cap every time is kept as cut and marked ``meta["hit_cap"] = True``.
 
 Best of several candidates: each line is sampled ``candidates`` times (in the same batch) and
 the one kept is the one its own text explains best, compared with shuffles of that text: the
@@ -53,6 +57,7 @@ START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
 DEFAULT_CANDIDATES = 1    # samples per line, the best kept: more did not read measurably
                           # better on the legibility sheets (docs/writing.md, "Candidates")
+REDRAWS = 2               # a line the step cap cut is drawn again, at most this many times
 CONTRASTS = 2             # shuffles of its text each candidate is scored against
 SCORE_ROWS = 64           # teacher-forced rows per scoring batch
 
@@ -293,10 +298,13 @@ def text_margins(bundle: Bundle, texts: list[str], offsets: list[np.ndarray],
 
 
 def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
-           max_batch: int, candidates: int | None) -> list[Ink]:
+           max_batch: int, candidates: int | None, redraws: int | None = None) -> list[Ink]:
     candidates = DEFAULT_CANDIDATES if candidates is None else candidates
+    redraws = REDRAWS if redraws is None else redraws
     if candidates < 1:
         raise WritesmoothError(f"candidates must be 1 or more, got {candidates}")
+    if redraws < 0:
+        raise WritesmoothError(f"redraws must be 0 or more, got {redraws}")
     generator = torch.Generator(device=_device(bundle)).manual_seed(seed)
     shuffles = np.random.default_rng(seed)
     result: list[Ink | None] = [None] * len(texts)
@@ -308,25 +316,51 @@ def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prim
             result[i] = Ink(strokes=[], text=text,
                             meta=_meta(bias, seed, 0, False, prime, candidates))
     per_batch = max(1, max_batch // candidates)  # lines per batch: each takes `candidates` rows
-    for s in range(0, len(todo), per_batch):
-        batch = todo[s:s + per_batch]
-        rows = [texts[i] for i in batch for _ in range(candidates)]
-        lines = sample_batch(bundle, rows, bias=bias, generator=generator, prime=prime)
-        margins = None
-        if candidates > 1:
-            with cpu_threads(None, _device(bundle)):  # small matmuls per step, as in sampling
-                margins = text_margins(bundle, rows, [off for off, _ in lines], prime, shuffles)
-        for j, i in enumerate(batch):
-            inks = []
-            for r in range(j * candidates, (j + 1) * candidates):
-                offsets, hit = lines[r]
-                meta = _meta(bias, seed, len(offsets), hit, prime, candidates)
-                if margins is not None:
-                    meta["text_margin"] = float(margins[r]) / len(texts[i])  # nats per character
-                inks.append(_to_ink(bundle, offsets, primed=prime is not None, text=texts[i],
-                                    meta=meta))
-            result[i] = max(inks, key=_preference)  # the first of equals: reproducible
+
+    def draw(lines: list[int]) -> None:
+        for s in range(0, len(lines), per_batch):
+            batch = lines[s:s + per_batch]
+            rows = [texts[i] for i in batch for _ in range(candidates)]
+            for i, ink in zip(batch, _best_of(bundle, rows, candidates, bias, seed, prime,
+                                                generator, shuffles)):
+                if result[i] is None or _preference(ink) > _preference(result[i]):
+                    result[i] = ink
+
+    draw(todo)
+    # A line the cap cut lost its place in the text (a runaway scribble): draw it again, after
+    # every first draw, so that the other lines are the same with or without redraws.
+    for attempt in range(1, redraws + 1):
+        again = [i for i in todo if result[i].meta["hit_cap"]]  # type: ignore[union-attr]
+        if not again:
+            break
+        draw(again)
+        for i in again:
+            result[i].meta["redraws"] = attempt  # type: ignore[union-attr]
     return result  # type: ignore[return-value]
+
+
+def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed: int,
+             prime: Prime | None, generator: torch.Generator,
+             shuffles: np.random.Generator) -> list[Ink]:
+    """``rows`` (each text ``candidates`` times in a row) sampled as one batch; per text the
+    candidate :func:`_preference` puts first."""
+    lines = sample_batch(bundle, rows, bias=bias, generator=generator, prime=prime)
+    margins = None
+    if candidates > 1:
+        with cpu_threads(None, _device(bundle)):  # small matmuls per step, as in sampling
+            margins = text_margins(bundle, rows, [off for off, _ in lines], prime, shuffles)
+    best = []
+    for first in range(0, len(rows), candidates):
+        inks = []
+        for r in range(first, first + candidates):
+            offsets, hit = lines[r]
+            meta = _meta(bias, seed, len(offsets), hit, prime, candidates)
+            if margins is not None:
+                meta["text_margin"] = float(margins[r]) / len(rows[r])  # nats per character
+            inks.append(_to_ink(bundle, offsets, primed=prime is not None, text=rows[r],
+                                meta=meta))
+        best.append(max(inks, key=_preference))  # the first of equals: reproducible
+    return best
 
 
 def _preference(ink: Ink) -> tuple[bool, float]:
@@ -337,19 +371,21 @@ def _preference(ink: Ink) -> tuple[bool, float]:
 
 def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
                 seed: int | None = None, style: Ink | None = None, max_batch: int = MAX_BATCH,
-                candidates: int | None = None) -> list[Ink]:
+                candidates: int | None = None, redraws: int | None = None) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
     the text comes out in its hand; each line is the best of ``candidates`` samples (by its
-    text margin; ``None``: :data:`DEFAULT_CANDIDATES`). Unknown characters raise, naming them."""
+    text margin; ``None``: :data:`DEFAULT_CANDIDATES`); a line the step cap cut is drawn again
+    up to ``redraws`` times (``None``: :data:`REDRAWS`). Unknown characters raise, naming them."""
     _require_conditional(bundle)
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
     check_text(bundle, texts + ([prime.text] if prime else []))
-    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates)
+    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates, redraws)
 
 
 def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
-                  seed: int | None = None, candidates: int | None = None) -> Ink:
+                  seed: int | None = None, candidates: int | None = None,
+                  redraws: int | None = None) -> Ink:
     """``sample`` written again, neater: the network is primed with the sample and its text,
     then writes the same text once more (the best of ``candidates``); only that new writing
     is returned."""
@@ -358,4 +394,4 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
     text = _one_line(sample.text)
     check_text(bundle, [text])
     prime = make_prime(bundle, sample)
-    return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates)[0]
+    return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates, redraws)[0]
