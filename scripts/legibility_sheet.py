@@ -6,7 +6,7 @@
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
 sentences of one's own) legible at the default bias in 10 seeds of 10. Each row is labelled
 "seed S: TEXT" (with "[cut at the step cap]" when the window never reached
-the end, and the text margin of the kept candidate when there were several); the rows are
+the end in any draw, "[stalled]" when it stalled in every draw, and the text margin of the kept candidate when there were several); the rows are
 drawn with the registered renderer for the output's suffix.
 """
 from __future__ import annotations
@@ -47,7 +47,8 @@ def main() -> None:
         first = len(inks)
         for seed in range(1, args.seeds + 1):
             (ink,) = model.write([text], bias=args.bias, seed=seed, **extra)
-            cap = " [cut at the step cap]" if ink.meta.get("hit_cap") else ""
+            cap = (" [cut at the step cap]" if ink.meta.get("hit_cap") else
+                   " [stalled]" if ink.meta.get("stalled") else "")
             margin = (f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
                       if "text_margin" in ink.meta else "")
             ink.meta["label"] = f"seed {seed}: {text}{cap}{margin}"

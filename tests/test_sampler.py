@@ -189,23 +189,24 @@ def test_cap_is_reported_not_silent():
         assert ink.meta["redraws"] == sampler.REDRAWS  # drawn again, cut every time
 
 
-def fake_draws(monkeypatch, cut):
+def fake_draws(monkeypatch, cut=(), stalled=()):
     """Replace the network's sampling: a row of text ``t`` on call ``c`` (0 = the first draw)
-    is cut at the cap if ``(t, c)`` is in ``cut``; its length tells the calls apart."""
+    is cut at the cap if ``(t, c)`` is in ``cut``, and its window stalls if it is in
+    ``stalled``; its length tells the calls apart."""
     calls = []
 
-    def sample_batch(bundle, rows, *, bias, generator, prime):
+    def draw_lines(bundle, rows, *, bias, generator, prime):
         c = len(calls)
         calls.append(list(rows))
         out = []
         for t in rows:
-            n = 10 + c
-            offsets = np.zeros((n, 3), np.float32)
+            offsets = np.zeros((10 + c, 3), np.float32)
             offsets[:, 0] = 1.0
-            out.append((offsets, (t, c) in cut))
+            dwell = sampler.STALL_STEPS + 1 if (t, c) in stalled else sampler.STALL_STEPS
+            out.append(sampler.Drawn(offsets, (t, c) in cut, dwell))
         return out
 
-    monkeypatch.setattr(sampler, "sample_batch", sample_batch)
+    monkeypatch.setattr(sampler, "draw_lines", draw_lines)
     return calls
 
 
@@ -217,6 +218,44 @@ def test_a_line_the_cap_cut_is_drawn_again_and_the_others_stay(monkeypatch):
     assert [i.meta["steps"] for i in inks] == [10, 11, 0, 12, 10]   # the call each came from
     assert [i.meta["hit_cap"] for i in inks] == [False] * 5
     assert [i.meta.get("redraws") for i in inks] == [None, 1, None, 2, None]
+
+
+def test_a_line_whose_window_stalled_is_drawn_again(monkeypatch):
+    bundle = tiny_bundle(0.0)
+    calls = fake_draws(monkeypatch, stalled={("bb", 0), ("cc", 0), ("cc", 1), ("cc", 2)})
+    inks = sampler.write_lines(bundle, ["aa", "bb", "cc"], seed=3)
+    assert calls == [["aa", "bb", "cc"], ["bb", "cc"], ["cc"]]
+    assert [i.meta["steps"] for i in inks] == [10, 11, 10]   # cc stalled every time: the first
+    assert [i.meta["stalled"] for i in inks] == [False, False, True]
+    assert [i.meta["dwell"] for i in inks] == [100, 100, 101]
+    assert [i.meta.get("redraws") for i in inks] == [None, 1, 2]
+
+
+def test_a_finished_stalled_line_is_kept_over_one_the_cap_cut(monkeypatch):
+    bundle = tiny_bundle(0.0)
+    fake_draws(monkeypatch, stalled={("aa", 0)}, cut={("aa", 1), ("aa", 2)})
+    (ink,) = sampler.write_lines(bundle, ["aa"], seed=3)
+    assert ink.meta["steps"] == 10 and ink.meta["stalled"] and not ink.meta["hit_cap"]
+
+
+def test_dwell_is_where_the_window_reads_longest():
+    """The sampler's dwell is the most steps the argmax of phi (the network teacher-forced over
+    the line) spent on one character but the last, before the window passed the end."""
+    bundle = tiny_bundle(0.0)
+    (d,) = sampler.draw_lines(bundle, ["abcdef"], bias=0.5,
+                              generator=torch.Generator().manual_seed(2))
+    assert not d.hit_cap and 0 < d.dwell < sampler.STALL_STEPS and not d.stalled
+    chars = torch.tensor([list(bundle.alphabet.encode("abcdef")) + [0]])
+    mask = torch.tensor([[1.0] * 6 + [0.0]])
+    x = torch.cat([torch.tensor([[0.0, 0, 1]]), torch.from_numpy(d.offsets[:-1])])[:, None]
+    _, _, _, extras = bundle.net(x, chars, mask, keep_phi=True)
+    at = extras["phi"][:, 0].argmax(1).numpy()
+    passed = int(np.flatnonzero(at == 6)[0])
+    assert d.dwell == np.bincount(at[:passed], minlength=7)[:5].max()
+    frozen = tiny_bundle(-30.0)  # the window never leaves the first character: it stalled
+    (d,) = sampler.draw_lines(frozen, ["abcdef"], bias=0.5,
+                              generator=torch.Generator().manual_seed(2))
+    assert d.hit_cap and d.stalled and d.dwell == sampler.step_cap(6)
 
 
 def test_redraws_keep_the_first_cut_line_when_every_draw_is_cut(monkeypatch):

@@ -172,6 +172,18 @@ def test_cap_is_reported(run_cli, frozen_weights, tmp_path):
     assert "in all 3 draws; it is cut there" in " ".join(result.err.split())  # 2 redraws
 
 
+def test_a_line_that_stalled_in_every_draw_is_reported(run_cli, weights, tmp_path, monkeypatch):
+    from writesmooth_lstm_graves import sampler
+
+    monkeypatch.setattr(sampler, "STALL_STEPS", 0)  # every line now counts as stalled
+    result = write(run_cli, weights, "stalls", "-o", tmp_path / "x.json")
+    assert result.code == 0
+    err = " ".join(result.err.split())
+    assert "line 'stalls' may hold a scribble: the model lost its place in it in all 3 draws" in err
+    (ink,) = read_inks(tmp_path / "x.json")
+    assert ink.meta["stalled"] and ink.meta["redraws"] == 2 and ink.meta["dwell"] > 0
+
+
 def test_candidates_reach_the_model(run_cli, weights, tmp_path):
     """--candidates N writes what the sampler's best of N is for that seed."""
     from writesmooth_lstm_graves.sampler import write_lines

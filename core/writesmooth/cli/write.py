@@ -165,11 +165,15 @@ def warn_lines(inks: list[Ink]) -> None:
     for ink in inks:
         if ink.text.strip() and ink.is_empty():
             warn(f"line {ink.text[:40]!r} came out empty: the model wrote nothing for it")
-        elif ink.meta.get("hit_cap"):
-            tries = 1 + int(ink.meta.get("redraws") or 0)
-            times = f" in all {tries} draws" if tries > 1 else ""
+            continue
+        tries = 1 + int(ink.meta.get("redraws") or 0)
+        times = f" in all {tries} draws" if tries > 1 else ""
+        if ink.meta.get("hit_cap"):
             warn(f"line {ink.text[:40]!r} reached the step cap ({ink.meta.get('steps')} points) "
                  f"before the model finished it{times}; it is cut there")
+        elif ink.meta.get("stalled"):
+            warn(f"line {ink.text[:40]!r} may hold a scribble: the model lost its place in it"
+                 f"{times} (it stayed {ink.meta.get('dwell')} points on one letter)")
 
 
 # --- write ----------------------------------------------------------------------------------

@@ -10,11 +10,15 @@ The window has also passed the end when ``phi`` underflows to zero at every posi
 No rule looks at the components' positions themselves: a trained network keeps spare components
 running far ahead of the reading one, with as much weight (``alpha``) as it, and rules on the
 weighted mean position or on the heaviest component ended lines after a word or two.
-A line that reaches its step cap first has lost its place in the text (it scribbles on where
-the window stalled): it is drawn again, with fresh noise from the same seeded generator, at most
-``REDRAWS`` times, after every line's first draw (so the other lines do not change), and the
-first draw that the window finishes is kept (``meta["redraws"]``: how many were tried). A line
-cut at the cap every time is kept as cut and marked ``meta["hit_cap"] = True``.
+A line has lost its place in the text when its window stalls: the pen scribbles on in place
+(a run of arcs) while the window stays on one character. Either the line then reaches its step
+cap, or the window moves on later and the scribble stays in the line; a stall is told by the
+window's argmax staying on one character (not the last) for more than ``STALL_STEPS`` steps,
+far longer than real writers take (``meta["dwell"]``, ``meta["stalled"]``). Such a line is
+drawn again, with fresh noise from the same seeded generator, at most ``REDRAWS`` times, after
+every line's first draw (so the other lines do not change), and the first draw that neither
+the cap cut nor stalled is kept (``meta["redraws"]``: how many were tried). A line cut at the
+cap every time is kept as cut and marked ``meta["hit_cap"] = True``.
 
 Best of several candidates: each line is sampled ``candidates`` times (in the same batch) and
 the one kept is the one its own text explains best, compared with shuffles of that text: the
@@ -57,7 +61,10 @@ START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
 DEFAULT_CANDIDATES = 1    # samples per line, the best kept: more did not read measurably
                           # better on the legibility sheets (docs/writing.md, "Candidates")
-REDRAWS = 2               # a line the step cap cut is drawn again, at most this many times
+REDRAWS = 2               # a line the step cap cut, or that stalled, is drawn again at most
+                          # this many times
+STALL_STEPS = 100         # a window on one character (not the last) this long has stalled: in
+                          # 99 % of 400 real testset_v lines the longest such dwell is under 93
 CONTRASTS = 2             # shuffles of its text each candidate is scored against
 SCORE_ROWS = 64           # teacher-forced rows per scoring batch
 
@@ -168,6 +175,22 @@ class _StopTracker:
         return all(e is not None for e in self.end)
 
 
+@dataclass
+class Drawn:
+    """One sampled line: normalised offsets ``(T, 3)`` (without the priming), whether its cap
+    cut it, and ``dwell``, the most steps the window (the argmax of ``phi``) spent on any one
+    character but the last before it passed the end: far above :data:`STALL_STEPS` the window
+    has stalled and the pen scribbles on in place."""
+
+    offsets: np.ndarray
+    hit_cap: bool
+    dwell: int
+
+    @property
+    def stalled(self) -> bool:
+        return self.dwell > STALL_STEPS
+
+
 def sample_batch(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
                  prime: Prime | None = None, stop_rule: bool = True,
                  caps: list[int] | None = None, use_numpy: bool | None = None,
@@ -175,13 +198,22 @@ def sample_batch(bundle: Bundle, texts: list[str], *, bias: float, generator: to
     """Sample one line per text, all at once. Returns per line its normalised offsets
     ``(T, 3)`` (without the priming) and whether it hit its cap. ``stop_rule=False`` runs every
     line to its cap (benchmarks); ``threads`` overrides :data:`SAMPLING_THREADS`."""
+    return [(d.offsets, d.hit_cap) for d in draw_lines(
+        bundle, texts, bias=bias, generator=generator, prime=prime, stop_rule=stop_rule,
+        caps=caps, use_numpy=use_numpy, threads=threads)]
+
+
+def draw_lines(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
+               prime: Prime | None = None, stop_rule: bool = True, caps: list[int] | None = None,
+               use_numpy: bool | None = None, threads: int | None = None) -> list[Drawn]:
+    """:func:`sample_batch` with each line's window dwell (:class:`Drawn`)."""
     with cpu_threads(threads, _device(bundle)):
         return _sample_batch(bundle, texts, bias, generator, prime, stop_rule, caps, use_numpy)
 
 
 def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torch.Generator,
                   prime: Prime | None, stop_rule: bool, caps: list[int] | None,
-                  use_numpy: bool | None) -> list[tuple[np.ndarray, bool]]:
+                  use_numpy: bool | None) -> list[Drawn]:
     net, dev = bundle.net, _device(bundle)
     full = [f"{prime.text} {t}" if prime else t for t in texts]
     B, lens = len(texts), [len(f) for f in full]
@@ -210,6 +242,7 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
     lib = np if host else torch
     out = np.zeros((T, B, 3), np.float32) if host else torch.zeros(T, B, 3, device=dev)
     past = np.zeros((T, B), bool) if host else torch.zeros(T, B, dtype=torch.bool, device=dev)
+    at = np.zeros((T, B), np.int64) if host else torch.zeros(T, B, dtype=torch.int64, device=dev)
     # positions after a line's own slot U must not count for it: -inf there
     beyond = np.zeros((B, U1), np.float32)
     for b, n in enumerate(lens):
@@ -230,7 +263,8 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         # argmax over positions 0..U picks U only when phi(U) beats every character; a window
         # so far past the end that phi underflows to 0 everywhere has passed it too
         lib.add(phi, beyond, out=masked)
-        past[t] = (masked.argmax(1) == lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
+        at[t] = masked.argmax(1)  # where the window reads: for the stop rule and the dwell
+        past[t] = (at[t] == lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
         if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
             rows = slice(t0, t + 1)
             if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0):
@@ -238,8 +272,14 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
             t0 = t + 1
     out = _host(out)
     if not stop_rule:
-        return [(out[:cap, b], False) for b, cap in enumerate(caps)]
-    return [(out[:e + 1, b], hit) for b, (e, hit) in enumerate(zip(tracker.end, tracker.hit_cap))]
+        return [Drawn(out[:cap, b], False, 0) for b, cap in enumerate(caps)]
+    at = _host(at)
+    lines = []
+    for b, (e, hit) in enumerate(zip(tracker.end, tracker.hit_cap)):
+        read = e + 1 if tracker.passed[b] is None else min(tracker.passed[b], e + 1)
+        counts = np.bincount(at[:read, b], minlength=lens[b] + 1)[:lens[b] - 1]
+        lines.append(Drawn(out[:e + 1, b], hit, int(counts.max()) if len(counts) else 0))
+    return lines
 
 
 def _host(a) -> np.ndarray:
@@ -327,10 +367,10 @@ def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prim
                     result[i] = ink
 
     draw(todo)
-    # A line the cap cut lost its place in the text (a runaway scribble): draw it again, after
-    # every first draw, so that the other lines are the same with or without redraws.
+    # A line the cap cut, or whose window stalled, lost its place in the text (a scribble):
+    # draw it again, after every first draw, so that the other lines are the same without it.
     for attempt in range(1, redraws + 1):
-        again = [i for i in todo if result[i].meta["hit_cap"]]  # type: ignore[union-attr]
+        again = [i for i in todo if _redo(result[i])]  # type: ignore[arg-type]
         if not again:
             break
         draw(again)
@@ -344,29 +384,36 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed
              shuffles: np.random.Generator) -> list[Ink]:
     """``rows`` (each text ``candidates`` times in a row) sampled as one batch; per text the
     candidate :func:`_preference` puts first."""
-    lines = sample_batch(bundle, rows, bias=bias, generator=generator, prime=prime)
+    lines = draw_lines(bundle, rows, bias=bias, generator=generator, prime=prime)
     margins = None
     if candidates > 1:
         with cpu_threads(None, _device(bundle)):  # small matmuls per step, as in sampling
-            margins = text_margins(bundle, rows, [off for off, _ in lines], prime, shuffles)
+            margins = text_margins(bundle, rows, [d.offsets for d in lines], prime, shuffles)
     best = []
     for first in range(0, len(rows), candidates):
         inks = []
         for r in range(first, first + candidates):
-            offsets, hit = lines[r]
-            meta = _meta(bias, seed, len(offsets), hit, prime, candidates)
+            d = lines[r]
+            meta = _meta(bias, seed, len(d.offsets), d.hit_cap, prime, candidates)
+            meta.update(dwell=d.dwell, stalled=d.stalled)
             if margins is not None:
                 meta["text_margin"] = float(margins[r]) / len(rows[r])  # nats per character
-            inks.append(_to_ink(bundle, offsets, primed=prime is not None, text=rows[r],
+            inks.append(_to_ink(bundle, d.offsets, primed=prime is not None, text=rows[r],
                                 meta=meta))
         best.append(max(inks, key=_preference))  # the first of equals: reproducible
     return best
 
 
-def _preference(ink: Ink) -> tuple[bool, float]:
+def _preference(ink: Ink) -> tuple[bool, bool, float]:
     """A line the window finished, with ink on it, before any the cap cut or that drew
-    nothing; among those, the highest text margin."""
-    return (not ink.meta["hit_cap"] and ink.n_points > 1, ink.meta.get("text_margin", 0.0))
+    nothing; then one whose window did not stall; among those, the highest text margin."""
+    return (not ink.meta["hit_cap"] and ink.n_points > 1, not ink.meta.get("stalled", False),
+            ink.meta.get("text_margin", 0.0))
+
+
+def _redo(ink: Ink) -> bool:
+    """Whether a line is worth drawing again: its cap cut it, or its window stalled."""
+    return bool(ink.meta["hit_cap"] or ink.meta.get("stalled"))
 
 
 def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
