@@ -227,7 +227,8 @@ def test_a_line_whose_window_stalled_is_drawn_again(monkeypatch):
     assert calls == [["aa", "bb", "cc"], ["bb", "cc"], ["cc"]]
     assert [i.meta["steps"] for i in inks] == [10, 11, 10]   # cc stalled every time: the first
     assert [i.meta["stalled"] for i in inks] == [False, False, True]
-    assert [i.meta["dwell"] for i in inks] == [100, 100, 101]
+    S = sampler.STALL_STEPS
+    assert [i.meta["dwell"] for i in inks] == [S, S, S + 1]
     assert [i.meta.get("redraws") for i in inks] == [None, 1, 2]
 
 

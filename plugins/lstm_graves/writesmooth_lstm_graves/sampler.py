@@ -63,8 +63,8 @@ DEFAULT_CANDIDATES = 1    # samples per line, the best kept: more did not read m
                           # better on the legibility sheets (docs/writing.md, "Candidates")
 REDRAWS = 2               # a line the step cap cut, or that stalled, is drawn again at most
                           # this many times
-STALL_STEPS = 100         # a window on one character (not the last) this long has stalled: in
-                          # 99 % of 400 real testset_v lines the longest such dwell is under 93
+STALL_STEPS = 80          # a window on one character (not the last) longer has stalled: 97 % of
+                          # 400 real testset_v lines stay at or under 80 (docs/writing.md)
 CONTRASTS = 2             # shuffles of its text each candidate is scored against
 SCORE_ROWS = 64           # teacher-forced rows per scoring batch
 
