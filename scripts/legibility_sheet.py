@@ -5,9 +5,9 @@
 
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
 sentences of one's own) legible at the default bias in 10 seeds of 10. Each row is labelled
-"seed S: TEXT" (with "[cut at the step cap]" when the window never reached
-the end in any draw, "[stalled]" when it stalled in every draw, and the text margin of the kept candidate when there were several); the rows are
-drawn with the registered renderer for the output's suffix.
+"seed S: TEXT" (with "[cut at the step cap]" when the window never reached the end in any
+draw, "[stalled]" when it stalled in every draw, and the text margin of the kept candidate when
+there were several); the rows are drawn with the registered renderer for the output's suffix.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 An optional ``"writer"`` is kept, and an optional ``"meta"`` object (how a line was made:
 ``seed``, ``bias``, ``candidates``... or a dataset line's ``form``) of plain JSON values. A
-``.json`` file may also hold one such object or a list of them. Coordinates are written as integers where they are integral, otherwise as the shortest
-decimal that reads back as the same float32, so a file read back equals what was written.
+``.json`` file may also hold one such object or a list of them. Coordinates are written as
+integers where they are integral, otherwise as the shortest decimal that reads back as the same
+float32, so a file read back equals what was written.
 """
 from __future__ import annotations
 

@@ -179,7 +179,7 @@ class _StopTracker:
 class Drawn:
     """One sampled line: normalised offsets ``(T, 3)`` (without the priming), whether its cap
     cut it, and ``dwell``, the most steps the window (the argmax of ``phi``) spent on any one
-    character but the last before it passed the end: far above :data:`STALL_STEPS` the window
+    character but the last before it passed the end: above :data:`STALL_STEPS` the window
     has stalled and the pen scribbles on in place."""
 
     offsets: np.ndarray
@@ -421,8 +421,8 @@ def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
                 candidates: int | None = None, redraws: int | None = None) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
     the text comes out in its hand; each line is the best of ``candidates`` samples (by its
-    text margin; ``None``: :data:`DEFAULT_CANDIDATES`); a line the step cap cut is drawn again
-    up to ``redraws`` times (``None``: :data:`REDRAWS`). Unknown characters raise, naming them."""
+    text margin; ``None``: :data:`DEFAULT_CANDIDATES`); a line the step cap cut or whose window
+    stalled is drawn again up to ``redraws`` times (``None``: :data:`REDRAWS`). Unknown characters raise, naming them."""
     _require_conditional(bundle)
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
