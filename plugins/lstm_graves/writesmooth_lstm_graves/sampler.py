@@ -422,7 +422,8 @@ def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
     """One ink per text, in training units. ``style`` primes every line with that sample so
     the text comes out in its hand; each line is the best of ``candidates`` samples (by its
     text margin; ``None``: :data:`DEFAULT_CANDIDATES`); a line the step cap cut or whose window
-    stalled is drawn again up to ``redraws`` times (``None``: :data:`REDRAWS`). Unknown characters raise, naming them."""
+    stalled is drawn again up to ``redraws`` times (``None``: :data:`REDRAWS`). Unknown
+    characters raise, naming them."""
     _require_conditional(bundle)
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
