@@ -66,6 +66,17 @@ def test_the_project_plugins_are_registered():
     assert "iam-xml" in tk.formats
 
 
+def test_the_project_models_default_to_the_toolkit_bias():
+    """Called from Python with no bias, a model writes as the CLI does (at DEFAULT_BIAS)."""
+    import inspect
+    tk = get_toolkit()
+    for name in ("lstm-graves", "gan-stub"):
+        model = tk.model(name)
+        for method in (model.write, model.smooth):
+            bias = inspect.signature(method).parameters["bias"].default
+            assert bias == writesmooth.DEFAULT_BIAS, (name, method.__name__, bias)
+
+
 def test_two_plugins_registering_one_model_name_is_an_error_naming_both(register_plugin):
     class Clash(Tiny):
         pass

@@ -18,10 +18,10 @@ class GanStub(writesmooth.Model):
     def train(cls, train, val, options, run=None):
         raise writesmooth.NotImplementedCapability(NOT_YET.format(action="train"))
 
-    def write(self, texts, *, bias=0.75, seed=None, style=None):
+    def write(self, texts, *, bias=writesmooth.DEFAULT_BIAS, seed=None, style=None):
         raise writesmooth.NotImplementedCapability(NOT_YET.format(action="write"))
 
-    def smooth(self, sample, *, bias=0.75, seed=None):
+    def smooth(self, sample, *, bias=writesmooth.DEFAULT_BIAS, seed=None):
         raise writesmooth.NotImplementedCapability(NOT_YET.format(action="smooth"))
 
     def evaluate(self, inks):

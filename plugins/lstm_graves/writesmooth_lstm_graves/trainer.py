@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import torch
 
-from writesmooth import Ink, TrainOptions, TrainRun, WritesmoothError
+from writesmooth import DEFAULT_BIAS, Ink, TrainOptions, TrainRun, WritesmoothError
 from writesmooth.errors import first_line
 
 from . import distributed
@@ -422,7 +422,7 @@ class Trainer:
         # sample text never stops the figures (a fixed seed keeps samples comparable over time;
         # one candidate per line: the figures show the network's samples as they come)
         return lambda texts: write_lines(self.bundle(), [self.alphabet.replace_unknown(t)
-                                                         for t in texts], bias=0.75, seed=0,
+                                                         for t in texts], bias=DEFAULT_BIAS, seed=0,
                                          candidates=1)
 
     def _announce(self) -> None:

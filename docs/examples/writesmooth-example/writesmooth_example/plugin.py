@@ -19,7 +19,7 @@ class ExampleModel(writesmooth.Model):
     capabilities = frozenset({"smooth"})
     description = "example plugin: moving-average smoothing (docs/writing-plugins.md)"
 
-    def smooth(self, sample, *, bias=0.75, seed=None):
+    def smooth(self, sample, *, bias=writesmooth.DEFAULT_BIAS, seed=None):
         # A larger bias means a neater result, as for the real models: a wider window.
         window = 3 + 2 * int(round(max(bias, 0.0)))
         kernel = np.ones(window, np.float32) / window
