@@ -147,7 +147,8 @@ class _StopTracker:
         self.passed: list[int | None] = [None] * len(caps)
         self.end: list[int | None] = [None] * len(caps)
         self.hit_cap = [False] * len(caps)
-        self.last_eos = np.zeros(len(caps), np.float32)  # pen-lift value of the previous scan's last row
+        # the pen-lift value of the previous scan's last row
+        self.last_eos = np.zeros(len(caps), np.float32)
 
     def update(self, past: np.ndarray, eos: np.ndarray, t0: int) -> bool:
         """Scan steps ``t0 ..`` (rows of ``past``/``eos``, ``(n, B)``); True when all ended."""
