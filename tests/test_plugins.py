@@ -1,6 +1,7 @@
 """Plugins registered inside a test (and unregistered after it): registries, clashes, errors."""
 from __future__ import annotations
 
+import inspect
 import types
 
 import pytest
@@ -68,7 +69,6 @@ def test_the_project_plugins_are_registered():
 
 def test_the_project_models_default_to_the_toolkit_bias():
     """Called from Python with no bias, a model writes as the CLI does (at DEFAULT_BIAS)."""
-    import inspect
     tk = get_toolkit()
     for name in ("lstm-graves", "gan-stub"):
         model = tk.model(name)

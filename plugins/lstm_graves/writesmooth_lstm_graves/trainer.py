@@ -421,9 +421,9 @@ class Trainer:
         # characters outside the training alphabet become their closest known ones, so a
         # sample text never stops the figures (a fixed seed keeps samples comparable over time;
         # one candidate per line: the figures show the network's samples as they come)
-        return lambda texts: write_lines(self.bundle(), [self.alphabet.replace_unknown(t)
-                                                         for t in texts], bias=DEFAULT_BIAS, seed=0,
-                                         candidates=1)
+        return lambda texts: write_lines(
+            self.bundle(), [self.alphabet.replace_unknown(t) for t in texts], bias=DEFAULT_BIAS,
+            seed=0, candidates=1)
 
     def _announce(self) -> None:
         if not self.d.main:
