@@ -223,7 +223,7 @@ def test_a_line_the_cap_cut_is_drawn_again_and_the_others_stay(monkeypatch):
 def test_a_line_whose_window_stalled_is_drawn_again(monkeypatch):
     bundle = tiny_bundle(0.0)
     calls = fake_draws(monkeypatch, stalled={("bb", 0), ("cc", 0), ("cc", 1), ("cc", 2)})
-    inks = sampler.write_lines(bundle, ["aa", "bb", "cc"], seed=3)
+    inks = sampler.write_lines(bundle, ["aa", "bb", "cc"], seed=3, redraws=2)
     assert calls == [["aa", "bb", "cc"], ["bb", "cc"], ["cc"]]
     assert [i.meta["steps"] for i in inks] == [10, 11, 10]   # cc stalled every time: the first
     assert [i.meta["stalled"] for i in inks] == [False, False, True]
@@ -232,10 +232,20 @@ def test_a_line_whose_window_stalled_is_drawn_again(monkeypatch):
     assert [i.meta.get("redraws") for i in inks] == [None, 1, 2]
 
 
+def test_by_default_a_line_is_drawn_up_to_three_more_times(monkeypatch):
+    """REDRAWS is 3: a line that stalled in its first three draws gets a fourth, and keeps it."""
+    bundle = tiny_bundle(0.0)
+    calls = fake_draws(monkeypatch, stalled={("cc", 0), ("cc", 1), ("cc", 2)})
+    inks = sampler.write_lines(bundle, ["aa", "cc"], seed=3)
+    assert calls == [["aa", "cc"], ["cc"], ["cc"], ["cc"]]
+    assert [i.meta["stalled"] for i in inks] == [False, False]
+    assert [i.meta.get("redraws") for i in inks] == [None, 3]
+
+
 def test_a_finished_stalled_line_is_kept_over_one_the_cap_cut(monkeypatch):
     bundle = tiny_bundle(0.0)
     fake_draws(monkeypatch, stalled={("aa", 0)}, cut={("aa", 1), ("aa", 2)})
-    (ink,) = sampler.write_lines(bundle, ["aa"], seed=3)
+    (ink,) = sampler.write_lines(bundle, ["aa"], seed=3, redraws=2)
     assert ink.meta["steps"] == 10 and ink.meta["stalled"] and not ink.meta["hit_cap"]
 
 

@@ -61,8 +61,8 @@ START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
 DEFAULT_CANDIDATES = 1    # samples per line, the best kept: more did not read measurably
                           # better on the legibility sheets (docs/writing.md, "Candidates")
-REDRAWS = 2               # a line the step cap cut, or that stalled, is drawn again at most
-                          # this many times
+REDRAWS = 3               # a line the step cap cut, or that stalled, is drawn again at most
+                          # this many times: a third halved the scribbles left (docs/writing.md)
 STALL_STEPS = 80          # a window on one character (not the last) longer has stalled: 97 % of
                           # 400 real testset_v lines stay at or under 80 (docs/writing.md)
 CONTRASTS = 2             # shuffles of its text each candidate is scored against
