@@ -536,3 +536,47 @@ def test_a_pen_lift_just_before_the_window_passes_ends_the_line_there(chunk):
             break
     assert tracker.end == [passed_at - 1, passed_at + 5, passed_at + sampler.LIFT_GRACE]
     assert tracker.hit_cap == [False] * 3
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 16, 64])
+def test_strokes_that_go_back_over_the_line_after_its_last_lift_are_kept(chunk):
+    """A final t's cross (an x's, an i's dot) is written after the letter's body, after the
+    lift the stop rule ends the line on: a stroke after it that starts to the left of the lift
+    and ends within DELAYED_POINTS is kept, at most DELAYED_STROKES of them; one that starts to
+    the right (a new letter) is not. Without them "set" read "sel" in most lines of a sentence
+    ending in it."""
+    T, lift = 96, 19
+    caps = [T, T, T, T, lift + 4]
+    past = np.zeros((T, 5), bool)
+    past[lift + 1:] = True
+    eos = np.zeros((T, 5), np.float32)
+    eos[lift] = 1.0
+    dx = np.zeros((T, 5), np.float32)          # 0 = a move of zero (back = 0.0): not back
+    dx[lift + 1, [0, 2, 3, 4]] = -1.0          # these lines' next stroke starts to the left
+    eos[lift + 6, 0] = 1.0                     # line 0: a 6-point cross, kept; then a stroke
+    dx[lift + 7, 0] = 2.0                      #   to the right: the line ends on the cross
+    eos[lift + 6, 1] = 1.0                     # line 1: the next stroke starts to the right
+    eos[lift + 1 + sampler.DELAYED_POINTS + 3, 2] = 1.0  # line 2: too long for a cross
+    for end in (lift + 3, lift + 6, lift + 9):  # line 3: three strokes back, two are kept
+        eos[end, 3] = 1.0
+        dx[end + 1, 3] = -1.0
+    eos[lift + 6, 4] = 1.0                     # line 4: its cap cuts the stroke back
+    tracker = sampler._StopTracker(caps, back=0.0)
+    for t0 in range(0, T, chunk):
+        if tracker.update(past[t0:t0 + chunk], eos[t0:t0 + chunk], t0, dx[t0:t0 + chunk]):
+            break
+    assert sampler.DELAYED_STROKES == 2
+    assert tracker.end == [lift + 6, lift, lift, lift + 6, lift]
+    assert tracker.hit_cap == [False] * 5
+    # the same strokes on lines whose last word has nothing to cross or dot: nothing is kept
+    plain = sampler._StopTracker(caps, back=0.0, delayed=[False] * 5)
+    plain.update(past, eos, 0, dx)
+    assert plain.end == [lift] * 5
+
+
+def test_only_a_last_word_with_a_letter_to_cross_or_dot_keeps_delayed_strokes():
+    """On 160 lines a stroke back after the lift, kept, also added stray marks to words with
+    nothing to cross or dot ("parki", "lunchi")."""
+    assert [sampler._ends_late(t) for t in ["the sun set", "a wooden box", "It is his",
+                                            "in the park", "after lunch", "", "at the END"]] \
+        == [True, True, True, False, False, False, True]

@@ -4,7 +4,9 @@ All lines of a request are sampled together as one batch: one :class:`FastSteppe
 biased draw per time step for every line at once. A line is finished by Graves' rule: the window
 has moved past the last character, i.e. ``phi`` at position ``U`` (the padded slot one past the
 text) exceeds ``phi`` at every real position. The pen usually is still in the last letter at
-that moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points).
+that moment, so the line runs on until the pen next lifts (at most ``LIFT_GRACE`` more points),
+and a short stroke after that lift that goes back over the line (the cross of a final ``t``) is
+kept too (:class:`_StopTracker`).
 The window has also passed the end when ``phi`` underflows to zero at every position 0..U:
 ``kappa`` only grows, so every component that carries weight has then moved far beyond the text.
 No rule looks at the components' positions themselves: a trained network keeps spare components
@@ -51,6 +53,9 @@ from .weights import Bundle
 POINTS_PER_CHAR_CAP = 40  # IAM-OnDB writes about 21 points per character (5-95 %: 13-30)
 CAP_BASE = 100            # ... plus a margin, so one short word is not cut while it starts
 LIFT_GRACE = 40           # after the window passed the end: points allowed until the pen lifts
+DELAYED_STROKES = 2       # after that lift, strokes kept that start back over the line (the cross
+DELAYED_POINTS = 30       # of a final t or x, a dot), each of at most this many points, when the
+DELAYED_LETTERS = frozenset("tixjfAEFHIJT")  # last word has a letter writers cross or dot late
 CHECK_EVERY = 16          # steps between checks that every line is finished (a host sync)
 MAX_BATCH = 64            # lines per batch; longer texts run as several batches
 # CPU threads while sampling. A step is a few small matrix-vector products, so a second thread
@@ -140,23 +145,50 @@ class _StopTracker:
     The line ends on the first pen lift from the point *before* the window passed: the window
     is computed from the previous point, and a trained network moves it past the end just as
     the pen lifts after the last letter. Looking for a lift only from the passing step on let
-    it write a stroke more (an extra "n" or "u" after "dog") before the next lift."""
+    it write a stroke more (an extra "n" or "u" after "dog") before the next lift.
 
-    def __init__(self, caps: list[int]) -> None:
+    Writers cross a final ``t`` or ``x`` (and dot an ``i``) after the letter's body, so that
+    lift can come before the line is done: with ``back`` (the normalised ``dx`` of a move of
+    zero), a stroke after it that starts to the left of where the pen lifted, going back over
+    the line, is kept too when it ends within :data:`DELAYED_POINTS` points, up to
+    :data:`DELAYED_STROKES` of them, on lines whose ``delayed`` flag is set (their last word
+    has a letter in :data:`DELAYED_LETTERS`). A new letter starts to the right, and is not
+    kept; a line whose last word has nothing to cross or dot keeps nothing after the lift."""
+
+    def __init__(self, caps: list[int], back: float | None = None,
+                 delayed: list[bool] | None = None) -> None:
         self.caps = caps
+        self.back = back
+        self.delayed = delayed or [True] * len(caps)  # per line: may it keep delayed strokes
         self.passed: list[int | None] = [None] * len(caps)
         self.end: list[int | None] = [None] * len(caps)
         self.hit_cap = [False] * len(caps)
         # the pen-lift value of the previous scan's last row
         self.last_eos = np.zeros(len(caps), np.float32)
+        # per line: (the lift the line ends on so far, delayed strokes kept) until it is done
+        self.cut: list[tuple[int, int] | None] = [None] * len(caps)
+        T = max(caps, default=0)
+        self.dx = np.zeros((T, len(caps)), np.float32)
+        self.eos = np.zeros((T, len(caps)), np.float32)
+        self.seen = 0  # rows of dx/eos filled
 
-    def update(self, past: np.ndarray, eos: np.ndarray, t0: int) -> bool:
-        """Scan steps ``t0 ..`` (rows of ``past``/``eos``, ``(n, B)``); True when all ended."""
+    def update(self, past: np.ndarray, eos: np.ndarray, t0: int,
+               dx: np.ndarray | None = None) -> bool:
+        """Scan steps ``t0 ..`` (rows of ``past``/``eos``/``dx``, ``(n, B)``); True when all
+        ended."""
         # row r of eos1 is step t0 + r - 1: the scan's rows after the previous scan's last one
         eos1 = np.concatenate([self.last_eos[None], eos])
         self.last_eos = eos[-1].copy()
+        n = min(len(eos), len(self.eos) - t0)
+        self.eos[t0:t0 + n] = eos[:n]
+        if dx is not None:
+            self.dx[t0:t0 + n] = dx[:n]
+        self.seen = t0 + n
         for b, cap in enumerate(self.caps):
             if self.end[b] is not None:
+                continue
+            if self.cut[b] is not None:
+                self._delayed(b)
                 continue
             lim = min(len(past), cap - t0)  # rows of this scan that lie within the line's cap
             if self.passed[b] is None:
@@ -167,13 +199,43 @@ class _StopTracker:
                 start = max(self.passed[b] - t0, 0)  # eos1 row of step passed - 1 (or t0 - 1)
                 lifts = np.flatnonzero(eos1[start:lim + 1, b] > 0.5)
                 if len(lifts):
-                    self.end[b] = t0 + start + int(lifts[0]) - 1
+                    lift = t0 + start + int(lifts[0]) - 1
+                    if self.back is None or lift < 0 or not self.delayed[b]:
+                        self.end[b] = lift
+                    else:
+                        self.cut[b] = (lift, 0)
+                        self._delayed(b)
+                        continue
                 elif t0 + lim - 1 >= self.passed[b] + LIFT_GRACE:
                     self.end[b] = self.passed[b] + LIFT_GRACE
             if self.end[b] is None and t0 + lim >= cap:
                 self.end[b] = cap - 1
                 self.hit_cap[b] = self.passed[b] is None  # the cap cut it before the end
         return all(e is not None for e in self.end)
+
+    def _delayed(self, b: int) -> None:
+        """Keep the strokes after line ``b``'s lift that go back over the line, while they can
+        be told; end the line once one cannot be kept (or the last allowed one is)."""
+        while self.end[b] is None:
+            lift, kept = self.cut[b]  # type: ignore[misc]
+            first = lift + 1  # the next stroke's first point; its dx is the move there
+            if kept == DELAYED_STROKES or first >= self.caps[b]:
+                self.end[b] = lift
+                return
+            if first >= self.seen:
+                return  # not drawn yet
+            if self.dx[first, b] >= self.back:  # type: ignore[operator]
+                self.end[b] = lift  # it starts to the right: a new letter, not kept
+                return
+            last = min(first + DELAYED_POINTS, self.caps[b], self.seen)
+            lifts = np.flatnonzero(self.eos[first:last, b] > 0.5)
+            if len(lifts):
+                self.cut[b] = (first + int(lifts[0]), kept + 1)
+            elif last == min(first + DELAYED_POINTS, self.caps[b]):
+                self.end[b] = lift  # too long for a cross or a dot, or cut at the cap
+                return
+            else:
+                return  # its end is not drawn yet
 
 
 @dataclass
@@ -255,7 +317,9 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         phi = stepper.phi
         beyond, lens_a = (torch.from_numpy(v).to(dev) for v in (beyond, lens_a))
     masked = lib.zeros_like(beyond)
-    tracker, t0 = _StopTracker(caps), 0
+    # a move of zero in normalised units: a dx below it goes back to the left
+    back = -bundle.norm.mean[0] / bundle.norm.std[0]
+    tracker, t0 = _StopTracker(caps, back, [_ends_late(t) for t in texts]), 0
     for t in range(T):
         stepper.step()
         draw.draw(out[t])
@@ -268,7 +332,8 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         past[t] = (at[t] == lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
         if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
             rows = slice(t0, t + 1)
-            if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0):
+            if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0,
+                              _host(out[rows, :, 0])):
                 break
             t0 = t + 1
     out = _host(out)
@@ -281,6 +346,13 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         counts = np.bincount(at[:read, b], minlength=lens[b] + 1)[:lens[b] - 1]
         lines.append(Drawn(out[:e + 1, b], hit, int(counts.max()) if len(counts) else 0))
     return lines
+
+
+def _ends_late(text: str) -> bool:
+    """Whether the text's last word has a letter that writers often cross or dot after its
+    body (:data:`DELAYED_LETTERS`): only then are strokes after the line's last lift kept."""
+    words = text.split()
+    return bool(words) and not DELAYED_LETTERS.isdisjoint(words[-1])
 
 
 def _host(a) -> np.ndarray:
