@@ -163,22 +163,17 @@ class _StopTracker:
         self.passed: list[int | None] = [None] * len(caps)
         self.end: list[int | None] = [None] * len(caps)
         self.hit_cap = [False] * len(caps)
-        # the pen-lift value of the previous scan's last row
-        self.last_eos = np.zeros(len(caps), np.float32)
         # per line: (the lift the line ends on so far, delayed strokes kept) until it is done
         self.cut: list[tuple[int, int] | None] = [None] * len(caps)
         T = max(caps, default=0)
         self.dx = np.zeros((T, len(caps)), np.float32)
         self.eos = np.zeros((T, len(caps)), np.float32)
-        self.seen = 0  # rows of dx/eos filled
+        self.seen = 0  # rows of dx/eos filled: every scan's rows, kept for the later ones
 
     def update(self, past: np.ndarray, eos: np.ndarray, t0: int,
                dx: np.ndarray | None = None) -> bool:
         """Scan steps ``t0 ..`` (rows of ``past``/``eos``/``dx``, ``(n, B)``); True when all
         ended."""
-        # row r of eos1 is step t0 + r - 1: the scan's rows after the previous scan's last one
-        eos1 = np.concatenate([self.last_eos[None], eos])
-        self.last_eos = eos[-1].copy()
         n = min(len(eos), len(self.eos) - t0)
         self.eos[t0:t0 + n] = eos[:n]
         if dx is not None:
@@ -196,11 +191,12 @@ class _StopTracker:
                 if len(hits):
                     self.passed[b] = t0 + int(hits[0])
             if self.passed[b] is not None:
-                start = max(self.passed[b] - t0, 0)  # eos1 row of step passed - 1 (or t0 - 1)
-                lifts = np.flatnonzero(eos1[start:lim + 1, b] > 0.5)
+                # from step passed - 1 (or the previous scan's last step; there is no step -1)
+                start = max(self.passed[b], t0, 1) - 1
+                lifts = np.flatnonzero(self.eos[start:t0 + lim, b] > 0.5)
                 if len(lifts):
-                    lift = t0 + start + int(lifts[0]) - 1
-                    if self.back is None or lift < 0 or not self.delayed[b]:
+                    lift = start + int(lifts[0])
+                    if self.back is None or not self.delayed[b]:
                         self.end[b] = lift
                     else:
                         self.cut[b] = (lift, 0)
@@ -227,11 +223,11 @@ class _StopTracker:
             if self.dx[first, b] >= self.back:  # type: ignore[operator]
                 self.end[b] = lift  # it starts to the right: a new letter, not kept
                 return
-            last = min(first + DELAYED_POINTS, self.caps[b], self.seen)
-            lifts = np.flatnonzero(self.eos[first:last, b] > 0.5)
+            limit = min(first + DELAYED_POINTS, self.caps[b])  # where the stroke must end by
+            lifts = np.flatnonzero(self.eos[first:min(limit, self.seen), b] > 0.5)
             if len(lifts):
                 self.cut[b] = (first + int(lifts[0]), kept + 1)
-            elif last == min(first + DELAYED_POINTS, self.caps[b]):
+            elif self.seen >= limit:
                 self.end[b] = lift  # too long for a cross or a dot, or cut at the cap
                 return
             else:
@@ -332,8 +328,8 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         past[t] = (at[t] == lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
         if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
             rows = slice(t0, t + 1)
-            if tracker.update(_host(past[rows]), _host(out[rows, :, 2]), t0,
-                              _host(out[rows, :, 0])):
+            drawn = _host(out[rows])  # one copy to the host per scan on a device
+            if tracker.update(_host(past[rows]), drawn[:, :, 2], t0, drawn[:, :, 0]):
                 break
             t0 = t + 1
     out = _host(out)
