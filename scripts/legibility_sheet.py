@@ -24,6 +24,20 @@ TEXTS = ["The quick brown fox jumps over the lazy dog",
          "Please call me back before noon tomorrow"]
 
 
+def labelled_rows(model, text: str, seeds: int, bias: float, **options) -> list:
+    """``text`` written with seeds 1..``seeds``, each ink labelled "seed S: TEXT [...]"."""
+    inks = []
+    for seed in range(1, seeds + 1):
+        (ink,) = model.write([text], bias=bias, seed=seed, **options)
+        cap = (" [cut at the step cap]" if ink.meta.get("hit_cap") else
+               " [stalled]" if ink.meta.get("stalled") else "")
+        margin = (f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
+                  if "text_margin" in ink.meta else "")
+        ink.meta["label"] = f"seed {seed}: {text}{cap}{margin}"
+        inks.append(ink)
+    return inks
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-o", "--out", type=Path, required=True)
@@ -45,14 +59,7 @@ def main() -> None:
     extra = {"candidates": args.candidates} if args.candidates is not None else {}
     for n, text in enumerate(texts, 1):
         first = len(inks)
-        for seed in range(1, args.seeds + 1):
-            (ink,) = model.write([text], bias=args.bias, seed=seed, **extra)
-            cap = (" [cut at the step cap]" if ink.meta.get("hit_cap") else
-                   " [stalled]" if ink.meta.get("stalled") else "")
-            margin = (f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
-                      if "text_margin" in ink.meta else "")
-            ink.meta["label"] = f"seed {seed}: {text}{cap}{margin}"
-            inks.append(ink)
+        inks += labelled_rows(model, text, args.seeds, args.bias, **extra)
         if args.per_text and len(texts) > 1:
             draw(inks[first:], args.out.with_name(f"{args.out.stem}-{n}{args.out.suffix}"))
     draw(inks, args.out)

@@ -248,3 +248,33 @@ def test_legibility_sheet_script(weights, tmp_path):
     assert "4 lines at bias 1.0" in done.stdout
     for path in (out, tmp_path / "sheet-1.png", tmp_path / "sheet-2.png"):
         assert (read_png(path)[..., 0] < 128).any()
+
+
+def test_blind_pairs_script(weights, tmp_path):
+    """scripts/blind_pairs.py: two figures per text under hidden names, the mapping revealed on
+    request. With the same weights as A and B both figures of a pair are the same picture."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "blind_pairs.py"
+
+    def run(*args):
+        done = subprocess.run([sys.executable, str(script), *map(str, args)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    out = tmp_path / "pairs"
+    said = run(weights, weights, "-o", out, "--seeds", "2", "--text", "ab", "--text", "cd",
+               "--key", "3")
+    assert "wrote 2 pairs" in said
+    for n in (1, 2):
+        x, y = read_png(out / f"s{n}_X.png"), read_png(out / f"s{n}_Y.png")
+        assert (x[..., 0] < 128).any()
+        assert x.shape == y.shape and (x == y).all()
+    mapping = json.loads((out / ".mapping.json").read_text())
+    assert mapping["texts"] == ["ab", "cd"] and set(mapping["a_is"]) <= {"X", "Y"}
+    shown = run("--reveal", out).splitlines()
+    assert len(shown) == 2 and shown[0].startswith(f"s1: {mapping['a_is'][0]} = A (")
