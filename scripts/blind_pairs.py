@@ -24,6 +24,7 @@ from writesmooth.cli.options import draw
 from writesmooth.plugins import get_toolkit
 
 MAPPING = ".mapping.json"
+OTHER = {"X": "Y", "Y": "X"}  # the name of the other figure of a pair
 
 
 def reveal(folder: Path) -> None:
@@ -32,8 +33,7 @@ def reveal(folder: Path) -> None:
         sys.exit(f"error: {path}: no such file (write the pairs first)")
     m = json.loads(path.read_text())
     for n, (text, a_is) in enumerate(zip(m["texts"], m["a_is"]), 1):
-        b_is = "Y" if a_is == "X" else "X"
-        print(f"s{n}: {a_is} = A ({m['A']}), {b_is} = B ({m['B']})  {text}")
+        print(f"s{n}: {a_is} = A ({m['A']}), {OTHER[a_is]} = B ({m['B']})  {text}")
 
 
 def main() -> None:
@@ -61,8 +61,7 @@ def main() -> None:
     a_is = []
     for n, text in enumerate(texts, 1):
         a_is.append(rng.choice("XY"))
-        names = (a_is[-1], "Y" if a_is[-1] == "X" else "X")
-        for model, name in zip(models, names):
+        for model, name in zip(models, (a_is[-1], OTHER[a_is[-1]])):
             rows = labelled_rows(model, text, args.seeds, args.bias)
             draw(rows, args.out / f"s{n}_{name}.png", quiet=True)
     (args.out / MAPPING).write_text(json.dumps({"A": args.a, "B": args.b, "texts": texts,
