@@ -183,7 +183,7 @@ def test_unknown_model_is_one_line_and_exit_2(run_cli):
     result = run_cli("models", "no-such-model")
     assert result.code == 2
     assert result.err_lines == ["error: unknown model 'no-such-model' (registered: gan-stub, "
-                                "lstm-graves, lstm-graves-uncond)"]
+                                "lstm-graves, lstm-graves-reader, lstm-graves-uncond)"]
 
 
 def test_a_folder_instead_of_a_file(run_cli, tmp_path):

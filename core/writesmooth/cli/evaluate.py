@@ -1,4 +1,5 @@
-"""``writesmooth evaluate``: a model's mean negative log-likelihood of whole lines of a split."""
+"""``writesmooth evaluate``: a model's figures on whole lines of a split (its negative
+log-likelihood; for a reader, its character error rate)."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,17 @@ from .train import DEFAULT_VAL, load_splits
 
 # Graves (2013), Table 4: the synthesis network on testset_v, nats per sequence
 GRAVES_TABLE4 = {"no weight noise": -1096.9, "adaptive weight noise": -1128.2}
+# the figures a model's evaluate() may return, in the order shown: (label, format)
+FIGURES = {
+    "nats_per_sequence": ("nats per sequence (line)", ".1f"),
+    "nats_per_point": ("nats per point", ".4f"),
+    "cer": ("character error rate (greedy reading)", ".4f"),
+    "nats_per_char": ("nats per character of the text (CTC)", ".3f"),
+    "lines": ("lines", ","),
+    "points": ("points (offsets)", ","),
+    "chars": ("characters", ","),
+    "skipped": ("lines skipped", ""),
+}
 
 
 def evaluate(
@@ -33,7 +45,8 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Mean NLL (nats) per line and per point of whole lines, end-of-stroke included, offsets
-    standardised with the model's training statistics: Graves' Table 4 units."""
+    standardised with the model's training statistics: Graves' Table 4 units. For the reader
+    (lstm-graves-reader): its character error rate and CTC nats per character."""
     from ..plugins import get_toolkit
 
     cls = get_toolkit().model(model)
@@ -52,9 +65,9 @@ def evaluate(
     result.setdefault("model", model)
     result["split"] = split
     result["weights"] = str(weights) if weights else str(cls.default_weights())
-    finite = all(math.isfinite(result[k]) for k in ("nats_per_sequence", "nats_per_point"))
-    if not finite:
-        warn("the NLL is not finite: the weights are broken or do not fit this data")
+    shown = [k for k in FIGURES if k in result]
+    if not all(math.isfinite(result[k]) for k in shown if isinstance(result[k], float)):
+        warn("a figure is not finite: the weights are broken or do not fit this data")
     if as_json:
         console.print_json(json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v)
                                            else None) for k, v in result.items()}))
@@ -62,13 +75,12 @@ def evaluate(
     table = Table(title=f"{model} on {split}", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_row("nats per sequence (line)", f"{result['nats_per_sequence']:.1f}")
-    table.add_row("nats per point", f"{result['nats_per_point']:.4f}")
-    table.add_row("lines", f"{result['lines']:,}")
-    table.add_row("points (offsets)", f"{result['points']:,}")
-    if result.get("skipped"):
-        table.add_row("lines skipped", str(result["skipped"]))
+    for key in shown:
+        label, form = FIGURES[key]
+        if key != "skipped" or result[key]:
+            table.add_row(label, format(result[key], form))
     console.print(table)
-    console.print("Graves (2013) Table 4, testset_v: "
-                  + ", ".join(f"{v} ({k})" for k, v in GRAVES_TABLE4.items())
-                  + " nats per sequence; lower is better.")
+    if "nats_per_sequence" in result:
+        console.print("Graves (2013) Table 4, testset_v: "
+                      + ", ".join(f"{v} ({k})" for k, v in GRAVES_TABLE4.items())
+                      + " nats per sequence; lower is better.")

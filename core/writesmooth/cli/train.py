@@ -176,10 +176,14 @@ def _init_weights(cls, value: str) -> Path:
 
 
 def _report(name: str, result: dict[str, Any]) -> None:
-    val = result.get("val_nats_per_sequence")
-    figures = (f"best validation {val:.1f} nats per line ({result.get('val_nats_per_point', 0):.4f} "
-               f"per point) at epoch {result.get('best_epoch')}" if isinstance(val, (int, float))
-               else "no validation")
+    val, cer = result.get("val_nats_per_sequence"), result.get("val_cer")
+    if isinstance(val, (int, float)):
+        figures = (f"best validation {val:.1f} nats per line ({result.get('val_nats_per_point', 0):.4f} "
+                   f"per point) at epoch {result.get('best_epoch')}")
+    elif isinstance(cer, (int, float)) and cer == cer:  # a reader: its character error rate
+        figures = f"best validation character error rate {cer:.4f} at epoch {result.get('best_epoch')}"
+    else:
+        figures = "no validation"
     console.print(f"{name}: {figures}; {result.get('steps', '?')} steps")
     if result.get("weights"):
         console.print(f"wrote {result['weights']}")

@@ -1,4 +1,5 @@
-"""Entry-point module: registers ``lstm-graves`` and ``lstm-graves-uncond``.
+"""Entry-point module: registers ``lstm-graves``, ``lstm-graves-uncond`` and
+``lstm-graves-reader``.
 
 Imports only writesmooth at the top: torch is imported when a model is loaded or trained, so
 ``writesmooth models`` answers at once.
@@ -8,7 +9,8 @@ import writesmooth
 
 @writesmooth.hookimpl
 def register_models(register):
-    from .models import LstmGraves, LstmGravesUncond
+    from .models import LstmGraves, LstmGravesReader, LstmGravesUncond
 
     register(LstmGraves)
     register(LstmGravesUncond)
+    register(LstmGravesReader)

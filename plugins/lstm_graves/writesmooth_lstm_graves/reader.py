@@ -1,0 +1,198 @@
+"""A handwriting reader: a small recogniser that says how well a line of ink reads as its text.
+
+The synthesis network cannot judge its own lines: the shapes it draws wrong (an `x` that reads
+"for", a dropped `s`) are shapes it holds likely, so its own score ranks them as high as the
+right ones (model card, "What `x` is not"). A recogniser trained *discriminatively* on the same
+IAM-OnDB lines, to tell one character from another, has no such blind spot. The sampler uses it
+to choose among candidate lines (``--candidates``): the candidate whose strokes the reader finds
+most likely to say the line's text is kept.
+
+The network: two strided 1-d convolutions over the pen offsets (four points become one frame),
+a bidirectional LSTM, and a linear layer to the characters plus a CTC blank (Graves et al.,
+2006). The score of a line is the CTC negative log-likelihood of its text, in nats per
+character; reading it out (greedy CTC decoding) gives the text the reader sees, for the
+character error rate of ``writesmooth``'s legibility figures.
+
+Weights files: a plain dict (format ``writesmooth-reader/1``) of tensors and primitives, loaded
+with ``weights_only=True``: config, alphabet, the offset scale, state_dict and meta.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from writesmooth import Ink, WritesmoothError
+
+from .alphabet import Alphabet
+from .convert import ink_to_offsets
+from .weights import atomic_torch_save, load_tagged
+
+FORMAT = "writesmooth-reader/1"
+
+
+@dataclass
+class ReaderConfig:
+    channels: int = 128      # width of the convolutional features
+    hidden: int = 160        # LSTM cells per direction
+    layers: int = 2          # stacked bidirectional LSTM layers
+    dropout: float = 0.2     # between LSTM layers and before the output (training only)
+    alphabet_size: int = 0   # character classes, unknown included (the CTC blank is one more)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ReaderConfig":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+STRIDE = 4  # points per output frame: IAM-OnDB has about 21 points a character, so ~5 frames
+
+
+def frames(points: int | torch.Tensor):
+    """Output frames for ``points`` input points (two convolutions of stride 2, padded)."""
+    return ((points + 1) // 2 + 1) // 2
+
+
+class ReaderNet(nn.Module):
+    def __init__(self, *, config: ReaderConfig) -> None:
+        super().__init__()
+        c = config
+        self.config = c
+        self.conv1 = nn.Conv1d(3, c.channels, kernel_size=5, stride=2, padding=2)
+        self.conv2 = nn.Conv1d(c.channels, c.channels, kernel_size=5, stride=2, padding=2)
+        self.lstm = nn.LSTM(c.channels, c.hidden, num_layers=c.layers, bidirectional=True,
+                            batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
+        self.drop = nn.Dropout(c.dropout)
+        self.out = nn.Linear(2 * c.hidden, c.alphabet_size + 1)  # the last class is the blank
+
+    @property
+    def blank(self) -> int:
+        return self.config.alphabet_size
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor):
+        """``x``: (B, T, 3) scaled offsets, zero beyond each line's length. Returns the
+        per-frame log-probabilities (T', B, C) and each line's frame count (B,)."""
+        h = F.gelu(self.conv1(x.transpose(1, 2)))
+        h = F.gelu(self.conv2(h)).transpose(1, 2)
+        n = frames(lengths).clamp(min=1, max=h.shape[1])
+        packed = nn.utils.rnn.pack_padded_sequence(h, n.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        h, _ = self.lstm(packed)
+        h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
+        logp = self.out(self.drop(h)).log_softmax(-1)
+        return logp.transpose(0, 1), n
+
+
+@dataclass
+class Reader:
+    """A loaded reader with what it needs to feed and read it."""
+
+    net: ReaderNet
+    alphabet: Alphabet
+    scale: tuple[float, float]  # dx, dy are divided by these (the training offsets' std)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def batch(self, offsets: Sequence[np.ndarray]):
+        """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor and the lengths."""
+        lengths = torch.tensor([max(len(o), 1) for o in offsets])
+        x = torch.zeros(len(offsets), int(lengths.max()), 3)
+        for i, o in enumerate(offsets):
+            if len(o):
+                x[i, :len(o)] = torch.from_numpy(scale_offsets(o, self.scale))
+        return x, lengths
+
+    def encode(self, texts: Sequence[str]):
+        targets = [torch.from_numpy(self.alphabet.encode(t)) for t in texts]
+        return targets, torch.tensor([len(t) for t in targets])
+
+
+def scale_offsets(off: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+    out = np.asarray(off, np.float32).copy()
+    out[:, :2] /= np.float32(scale)
+    return out
+
+
+def ctc_nll(logp: torch.Tensor, n: torch.Tensor, targets: list[torch.Tensor],
+            target_lengths: torch.Tensor, blank: int) -> torch.Tensor:
+    """Per line CTC negative log-likelihood (nats), ``inf`` where the text cannot fit."""
+    flat = torch.cat(targets) if targets else torch.zeros(0, dtype=torch.long)
+    return F.ctc_loss(logp.float(), flat, n, target_lengths, blank=blank, reduction="none",
+                      zero_infinity=False)
+
+
+def greedy_decode(logp: torch.Tensor, n: torch.Tensor, alphabet: Alphabet, blank: int) -> list[str]:
+    best = logp.argmax(-1).transpose(0, 1).cpu().numpy()  # (B, T')
+    chars = "\x00" + alphabet.chars
+    texts = []
+    for row, length in zip(best, n.tolist()):
+        row = row[:length]
+        keep = np.ones(len(row), bool)
+        keep[1:] = row[1:] != row[:-1]
+        texts.append("".join(chars[c] for c in row[keep] if c != blank))
+    return texts
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@torch.no_grad()
+def read(reader: Reader, inks: Sequence[Ink], texts: Sequence[str] | None = None,
+         batch_size: int = 32) -> list[dict[str, Any]]:
+    """For each ink: ``{"read": text the reader sees, "nll": nats per character of ``texts[i]``
+    (the ink's own text by default)}``; a line without points scores ``inf``."""
+    texts = [ink.text for ink in inks] if texts is None else list(texts)
+    reader.net.eval()
+    out: list[dict[str, Any]] = []
+    for a in range(0, len(inks), batch_size):
+        offs = [ink_to_offsets(ink) for ink in inks[a:a + batch_size]]
+        x, lengths = reader.batch(offs)
+        logp, n = reader.net(x, lengths)
+        targets, tl = reader.encode(texts[a:a + batch_size])
+        nll = ctc_nll(logp, n, targets, tl, reader.net.blank)
+        seen = greedy_decode(logp, n, reader.alphabet, reader.net.blank)
+        for off, text, v, s in zip(offs, texts[a:a + batch_size], nll.tolist(), seen):
+            empty = len(off) == 0 or not text
+            out.append({"read": "" if len(off) == 0 else s,
+                        "nll": float("inf") if empty else v / len(text)})
+    return out
+
+
+def reader_dict(r: Reader, *, half: bool = False) -> dict[str, Any]:
+    sd = {k: v.detach().to("cpu", torch.float16 if half and v.is_floating_point() else v.dtype)
+          for k, v in r.net.state_dict().items()}
+    return {"format": FORMAT, "config": r.net.config.to_dict(), "alphabet": r.alphabet.chars,
+            "scale": list(r.scale), "state_dict": sd, "meta": dict(r.meta)}
+
+
+def save_reader(r: Reader, path: Path, *, half: bool = False) -> None:
+    atomic_torch_save(reader_dict(r, half=half), path)
+
+
+def load_reader(path: Path) -> Reader:
+    path = Path(path)
+    if not path.is_file():
+        raise WritesmoothError(f"{path}: no such reader weights file")
+    data = load_tagged(path, "reader weights file", "format", FORMAT)
+    try:
+        net = ReaderNet(config=ReaderConfig.from_dict(data["config"]))
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v
+                             for k, v in data["state_dict"].items()})
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise WritesmoothError(f"{path}: reader weights do not match the network ({exc})") from None
+    net.eval()
+    return Reader(net=net, alphabet=Alphabet(data["alphabet"]),
+                  scale=tuple(float(s) for s in data["scale"]), meta=data.get("meta", {}))
