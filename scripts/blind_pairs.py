@@ -4,7 +4,9 @@ which, so that legibility can be counted without knowing the weights.
     python scripts/blind_pairs.py A B -o DIR [--text "..."]... [--seeds 10] [--bias 1.0]
     python scripts/blind_pairs.py --reveal DIR
 
-A and B are weights files or ``default`` (the bundled weights). For text N the two figures,
+A and B are weights files or ``default`` (the bundled weights), each optionally followed by
+sampler options, ``default:candidates=4`` or ``run/best.pt:candidates=4:score=margin``, so
+that two ways of sampling the same weights can be compared too. For text N the two figures,
 seeds 1..S each, become DIR/sN_X.png and DIR/sN_Y.png, X and Y drawn at random per text; which
 is A is kept in DIR/.mapping.json. Count the lines with every word readable on each figure,
 write the counts down, and only then run ``--reveal``. The model card's blind readings were
@@ -36,6 +38,18 @@ def reveal(folder: Path) -> None:
         print(f"s{n}: {a_is} = A ({m['A']}), {OTHER[a_is]} = B ({m['B']})  {text}")
 
 
+def parse_spec(spec: str) -> tuple[Path | None, dict]:
+    """``"W:key=value:..."`` -> (weights path or None for the bundled ones, write options)."""
+    weights, *pairs = spec.split(":")
+    options: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            sys.exit(f"error: '{pair}' in '{spec}' is not KEY=VALUE")
+        options[key] = int(value) if value.isdigit() else value
+    return (None if weights == "default" else Path(weights)), options
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("a", nargs="?", help="weights file, or 'default'")
@@ -54,15 +68,16 @@ def main() -> None:
     if not (args.a and args.b and args.out):
         ap.error("give A, B and -o DIR (or --reveal DIR)")
     cls = get_toolkit().model(args.model)
-    models = [cls.load(None if w == "default" else Path(w)) for w in (args.a, args.b)]
+    specs = [parse_spec(spec) for spec in (args.a, args.b)]
+    models = [cls.load(weights) for weights, _ in specs]
     texts = args.text or TEXTS
     rng = random.Random(args.key)
     args.out.mkdir(parents=True, exist_ok=True)
     a_is = []
     for n, text in enumerate(texts, 1):
         a_is.append(rng.choice("XY"))
-        for model, name in zip(models, (a_is[-1], OTHER[a_is[-1]])):
-            rows = labelled_rows(model, text, args.seeds, args.bias)
+        for model, (_, options), name in zip(models, specs, (a_is[-1], OTHER[a_is[-1]])):
+            rows = labelled_rows(model, text, args.seeds, args.bias, show_score=False, **options)
             draw(rows, args.out / f"s{n}_{name}.png", quiet=True)
     (args.out / MAPPING).write_text(json.dumps({"A": args.a, "B": args.b, "texts": texts,
                                                 "a_is": a_is}))

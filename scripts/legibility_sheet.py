@@ -6,8 +6,9 @@
 Issue 6's check: every word of "The quick brown fox jumps over the lazy dog" (and of a few
 sentences of one's own) legible at the default bias in 10 seeds of 10. Each row is labelled
 "seed S: TEXT" (with "[cut at the step cap]" when the window never reached the end in any
-draw, "[stalled]" when it stalled in every draw, and the text margin of the kept candidate when
-there were several); the rows are drawn with the registered renderer for the output's suffix.
+draw, "[stalled]" when it stalled in every draw, and the kept candidate's score when there were
+several: what the reader read and its nats per character, or the text margin); the rows are
+drawn with the registered renderer for the output's suffix.
 """
 from __future__ import annotations
 
@@ -24,16 +25,22 @@ TEXTS = ["The quick brown fox jumps over the lazy dog",
          "Please call me back before noon tomorrow"]
 
 
-def labelled_rows(model, text: str, seeds: int, bias: float, **options) -> list:
-    """``text`` written with seeds 1..``seeds``, each ink labelled "seed S: TEXT [...]"."""
+def labelled_rows(model, text: str, seeds: int, bias: float, *, show_score: bool = True,
+                  **options) -> list:
+    """``text`` written with seeds 1..``seeds``, each ink labelled "seed S: TEXT [...]" (the
+    kept candidate's score too, unless not ``show_score``: a blind reading must not see it)."""
     inks = []
     for seed in range(1, seeds + 1):
         (ink,) = model.write([text], bias=bias, seed=seed, **options)
         cap = (" [cut at the step cap]" if ink.meta.get("hit_cap") else
                " [stalled]" if ink.meta.get("stalled") else "")
-        margin = (f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
-                  if "text_margin" in ink.meta else "")
-        ink.meta["label"] = f"seed {seed}: {text}{cap}{margin}"
+        score = ""
+        if show_score and "read_nll" in ink.meta:
+            score = (f" [best of {ink.meta['candidates']}: reads '{ink.meta['read']}', "
+                     f"{ink.meta['read_nll']:.2f}]")
+        elif show_score and "text_margin" in ink.meta:
+            score = f" [best of {ink.meta['candidates']}: {ink.meta['text_margin']:.2f}]"
+        ink.meta["label"] = f"seed {seed}: {text}{cap}{score}"
         inks.append(ink)
     return inks
 

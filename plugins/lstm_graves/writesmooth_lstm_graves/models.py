@@ -1,6 +1,7 @@
 """The writesmooth.Model classes of this plugin. torch is imported inside the methods, so
 ``writesmooth models`` never pays for it. Each capability delegates to its own module:
-trainer.py (train), evaluate.py (evaluate), sampler.py (write, smooth)."""
+trainer.py (train), evaluate.py (evaluate), sampler.py (write, smooth); the reader's are
+reader_train.py and reader.py."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,7 +41,23 @@ class LstmGraves(writesmooth.Model):
             kind = "synthesis" if bundle.config.conditional else "unconditional"
             raise writesmooth.WritesmoothError(
                 f"{path}: holds {kind} weights ('{bundle.model}'), not '{cls.name}'")
+        if bundle.config.conditional:
+            bundle.reader = cls.bundled_reader(bundle)
         return cls(bundle)
+
+    @staticmethod
+    def bundled_reader(bundle: Any) -> Any:
+        """The bundled reader, for weights whose ink is in the units it was trained on (offset
+        scales within 25 % of its own), else None (candidates then use the text margin)."""
+        from .reader import load_reader
+
+        path = LstmGravesReader.default_weights()
+        if path is None:
+            return None
+        reader = load_reader(path)
+        if all(0.8 < s / r < 1.25 for s, r in zip(bundle.norm.std, reader.scale)):
+            return reader
+        return None
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.bundle.net.parameters())
@@ -57,20 +74,23 @@ class LstmGraves(writesmooth.Model):
 
         return evaluate_bundle(self.bundle, inks)
 
-    # candidates: samples per line, the best by its text margin kept (None: the default, 1)
+    # candidates: samples per line, the best kept; score: 'reader' (the default where a reader
+    # is bundled) or 'margin' (the network's own text margin)
     def write(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS,
               seed: int | None = None, style: writesmooth.Ink | None = None,
-              candidates: int | None = None) -> list[writesmooth.Ink]:
+              candidates: int | None = None, score: str | None = None) -> list[writesmooth.Ink]:
         from .sampler import write_lines
 
         return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
-                           candidates=candidates)
+                           candidates=candidates, score=score)
 
     def smooth(self, sample: writesmooth.Ink, *, bias: float = DEFAULT_BIAS,
-               seed: int | None = None, candidates: int | None = None) -> writesmooth.Ink:
+               seed: int | None = None, candidates: int | None = None,
+               score: str | None = None) -> writesmooth.Ink:
         from .sampler import smooth_sample
 
-        return smooth_sample(self.bundle, sample, bias=bias, seed=seed, candidates=candidates)
+        return smooth_sample(self.bundle, sample, bias=bias, seed=seed, candidates=candidates,
+                             score=score)
 
 
 class LstmGravesUncond(LstmGraves):
@@ -78,3 +98,48 @@ class LstmGravesUncond(LstmGraves):
     capabilities = frozenset({"train", "evaluate"})
     description = "Graves (2013) prediction network (section 4): no text, no attention window"
     window = 0
+
+
+class LstmGravesReader(writesmooth.Model):
+    """The reader that ranks ``lstm-graves``'s candidate lines: train it and measure it here;
+    ``lstm-graves`` loads the bundled one itself."""
+
+    name = "lstm-graves-reader"
+    capabilities = frozenset({"train", "evaluate"})
+    description = ("handwriting reader (CTC recogniser) that picks the most legible of "
+                   "lstm-graves's candidate lines")
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader  # reader.Reader
+
+    @classmethod
+    def default_weights(cls) -> Path | None:
+        path = WEIGHTS_DIR / "reader.pt"
+        return path if path.is_file() else None
+
+    @classmethod
+    def load(cls, weights: Path | None = None, *, device: str = "cpu") -> "LstmGravesReader":
+        from .reader import load_reader
+
+        path = weights or cls.default_weights()
+        if path is None:
+            raise writesmooth.WritesmoothError(
+                f"model '{cls.name}' has no bundled weights: pass --weights PATH "
+                f"(weights written by 'writesmooth train --model {cls.name}')")
+        return cls(load_reader(Path(path)))
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.reader.net.parameters())
+
+    @classmethod
+    def train(cls, train: Sequence[writesmooth.Ink], val: Sequence[writesmooth.Ink],
+              options: writesmooth.TrainOptions, run: writesmooth.TrainRun | None = None):
+        from .reader_train import train_reader
+
+        return train_reader(cls.name, train, val, options, run)
+
+    def evaluate(self, inks: Sequence[writesmooth.Ink]) -> dict[str, Any]:
+        """Character error rate of greedy decoding, and CTC nats per character of the text."""
+        from .reader_train import prepare_lines, validate
+
+        return validate(self.reader, prepare_lines(inks, self.reader.alphabet))

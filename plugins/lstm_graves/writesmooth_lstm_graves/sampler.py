@@ -28,7 +28,11 @@ the one kept is the one its own text explains best, compared with shuffles of th
 by the same network teacher-forced. A line whose letters came out as the text asked is far more
 likely under its text than under the same letters in another order; scribbles, dropped and
 merged letters explain less of it and tend to score lower. It did not make the legibility
-sheets measurably better, so the default is one sample (docs/writing.md, "Candidates").
+sheets measurably better: the network's systematic errors (an `x` that reads "for") are shapes
+it holds likely, so its own score cannot see them. Where the bundle has a *reader*
+(``reader.py``, a recogniser trained discriminatively on the same data) the candidate the reader
+finds most likely to say the text is kept instead (``meta["read_nll"]``, ``meta["read"]``);
+``score="margin"`` asks for the text margin all the same (docs/writing.md, "Candidates").
 """
 from __future__ import annotations
 
@@ -49,6 +53,8 @@ from .evaluate import line_nlls
 from .fast_step import FastStepper, MixtureSampler
 from .priming import check_sample, prime_offsets
 from .weights import Bundle
+
+SCORES = ("reader", "margin")  # how candidates are ranked: the reader, or the text margin
 
 POINTS_PER_CHAR_CAP = 40  # IAM-OnDB writes about 21 points per character (5-95 %: 13-30)
 CAP_BASE = 100            # ... plus a margin, so one short word is not cut while it starts
@@ -406,10 +412,24 @@ def text_margins(bundle: Bundle, texts: list[str], offsets: list[np.ndarray],
     return nll[:, 1:].min(1) - nll[:, 0]
 
 
+def pick_score(bundle: Bundle, score: str | None) -> str:
+    """``None``: the reader where the bundle has one, else the text margin."""
+    if score is None:
+        return "reader" if bundle.reader is not None else "margin"
+    if score not in SCORES:
+        raise WritesmoothError(f"unknown candidate score '{score}' (known: {', '.join(SCORES)})")
+    if score == "reader" and bundle.reader is None:
+        raise WritesmoothError("these weights have no reader to score candidates with "
+                               "(use score='margin')")
+    return score
+
+
 def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
-           max_batch: int, candidates: int | None, redraws: int | None = None) -> list[Ink]:
+           max_batch: int, candidates: int | None, redraws: int | None = None,
+           score: str | None = None) -> list[Ink]:
     candidates = DEFAULT_CANDIDATES if candidates is None else candidates
     redraws = REDRAWS if redraws is None else redraws
+    score = pick_score(bundle, score)
     if candidates < 1:
         raise WritesmoothError(f"candidates must be 1 or more, got {candidates}")
     if redraws < 0:
@@ -431,7 +451,7 @@ def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prim
             batch = lines[s:s + per_batch]
             rows = [texts[i] for i in batch for _ in range(candidates)]
             for i, ink in zip(batch, _best_of(bundle, rows, candidates, bias, seed, prime,
-                                                generator, shuffles)):
+                                                generator, shuffles, score)):
                 if result[i] is None or _preference(ink) > _preference(result[i]):
                     result[i] = ink
 
@@ -450,34 +470,39 @@ def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prim
 
 def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed: int,
              prime: Prime | None, generator: torch.Generator,
-             shuffles: np.random.Generator) -> list[Ink]:
+             shuffles: np.random.Generator, score: str = "margin") -> list[Ink]:
     """``rows`` (each text ``candidates`` times in a row) sampled as one batch; per text the
     candidate :func:`_preference` puts first."""
     lines = draw_lines(bundle, rows, bias=bias, generator=generator, prime=prime)
     margins = None
-    if candidates > 1:
+    if candidates > 1 and score == "margin":
         with cpu_threads(None, _device(bundle)):  # small matmuls per step, as in sampling
             margins = text_margins(bundle, rows, [d.offsets for d in lines], prime, shuffles)
-    best = []
-    for first in range(0, len(rows), candidates):
-        inks = []
-        for r in range(first, first + candidates):
-            d = lines[r]
-            meta = _meta(bias, seed, len(d.offsets), d.hit_cap, prime, candidates)
-            meta.update(dwell=d.dwell, stalled=d.stalled)
-            if margins is not None:
-                meta["text_margin"] = float(margins[r]) / len(rows[r])  # nats per character
-            inks.append(_to_ink(bundle, d.offsets, primed=prime is not None, text=rows[r],
-                                meta=meta))
-        best.append(max(inks, key=_preference))  # the first of equals: reproducible
-    return best
+    inks = []
+    for r, d in enumerate(lines):
+        meta = _meta(bias, seed, len(d.offsets), d.hit_cap, prime, candidates)
+        meta.update(dwell=d.dwell, stalled=d.stalled)
+        if margins is not None:
+            meta["text_margin"] = float(margins[r]) / len(rows[r])  # nats per character
+        inks.append(_to_ink(bundle, d.offsets, primed=prime is not None, text=rows[r], meta=meta))
+    if candidates > 1 and score == "reader":
+        from .reader import read
+
+        with cpu_threads(None, _device(bundle)):
+            for ink, seen in zip(inks, read(bundle.reader, inks)):
+                ink.meta.update(read=seen["read"], read_nll=seen["nll"])
+    # the first of equals wins: reproducible
+    return [max(inks[a:a + candidates], key=_preference) for a in range(0, len(rows), candidates)]
 
 
 def _preference(ink: Ink) -> tuple[bool, bool, float]:
     """A line the window finished, with ink on it, before any the cap cut or that drew
-    nothing; then one whose window did not stall; among those, the highest text margin."""
+    nothing; then one whose window did not stall; among those, the one the reader reads as its
+    text most surely (the lowest ``read_nll``), or without a reader the highest text margin."""
+    quality = (-ink.meta["read_nll"] if "read_nll" in ink.meta
+               else ink.meta.get("text_margin", 0.0))
     return (not ink.meta["hit_cap"] and ink.n_points > 1, not ink.meta.get("stalled", False),
-            ink.meta.get("text_margin", 0.0))
+            quality)
 
 
 def _redo(ink: Ink) -> bool:
@@ -487,22 +512,23 @@ def _redo(ink: Ink) -> bool:
 
 def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
                 seed: int | None = None, style: Ink | None = None, max_batch: int = MAX_BATCH,
-                candidates: int | None = None, redraws: int | None = None) -> list[Ink]:
+                candidates: int | None = None, redraws: int | None = None,
+                score: str | None = None) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
-    the text comes out in its hand; each line is the best of ``candidates`` samples (by its
-    text margin; ``None``: :data:`DEFAULT_CANDIDATES`); a line the step cap cut or whose window
-    stalled is drawn again up to ``redraws`` times (``None``: :data:`REDRAWS`). Unknown
-    characters raise, naming them."""
+    the text comes out in its hand; each line is the best of ``candidates`` samples
+    (``None``: :data:`DEFAULT_CANDIDATES`) by ``score`` (:func:`pick_score`); a line the step
+    cap cut or whose window stalled is drawn again up to ``redraws`` times (``None``:
+    :data:`REDRAWS`). Unknown characters raise, naming them."""
     _require_conditional(bundle)
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
     check_text(bundle, texts + ([prime.text] if prime else []))
-    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates, redraws)
+    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates, redraws, score)
 
 
 def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
                   seed: int | None = None, candidates: int | None = None,
-                  redraws: int | None = None) -> Ink:
+                  redraws: int | None = None, score: str | None = None) -> Ink:
     """``sample`` written again, neater: the network is primed with the sample and its text,
     then writes the same text once more (the best of ``candidates``); only that new writing
     is returned."""
@@ -511,4 +537,5 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
     text = _one_line(sample.text)
     check_text(bundle, [text])
     prime = make_prime(bundle, sample)
-    return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates, redraws)[0]
+    return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates, redraws,
+                  score)[0]

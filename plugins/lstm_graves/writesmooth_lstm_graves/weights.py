@@ -39,6 +39,7 @@ class Bundle:
     norm: Normaliser
     model: str = "lstm-graves"
     meta: dict[str, Any] = field(default_factory=dict)
+    reader: Any = None  # reader.Reader that chooses among candidate lines; None: the text margin
 
 
 def atomic_torch_save(obj: Any, path: Path) -> None:

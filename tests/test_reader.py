@@ -1,0 +1,278 @@
+"""The reader (a CTC recogniser of ink) and its use in choosing among candidate lines: its
+pieces, that it really learns to read, its weights files, the sampler keeping the candidate it
+prefers, and ``writesmooth train/evaluate --model lstm-graves-reader`` end to end."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_sampler import tiny_bundle  # noqa: E402  (the tests folder is on sys.path)
+from test_train_cli import data_args, dataset  # noqa: E402,F401  (the module's dataset fixture)
+from writesmooth import Ink, TrainOptions, WritesmoothError  # noqa: E402
+from writesmooth_lstm_graves import reader as rd  # noqa: E402
+from writesmooth_lstm_graves import sampler  # noqa: E402
+from writesmooth_lstm_graves.alphabet import Alphabet  # noqa: E402
+from writesmooth_lstm_graves.reader_train import (augment, prepare_lines,  # noqa: E402
+                                                  train_reader, validate)
+
+SMALL = ["--set", "hidden=16", "--set", "channels=16", "--set", "layers=1"]
+
+
+def tiny_reader(chars: str = "lo", seed: int = 0, **config) -> rd.Reader:
+    torch.manual_seed(seed)
+    alphabet = Alphabet(chars)
+    cfg = rd.ReaderConfig(**{"channels": 16, "hidden": 16, "layers": 1, **config},
+                          alphabet_size=len(alphabet))
+    return rd.Reader(net=rd.ReaderNet(config=cfg).eval(), alphabet=alphabet, scale=(40.0, 40.0))
+
+
+# --- pieces -------------------------------------------------------------------------------
+def test_frames_is_the_length_the_convolutions_give():
+    net = tiny_reader().net
+    for points in range(1, 41):
+        h = net.conv2(net.conv1(torch.zeros(1, 3, points)))
+        assert h.shape[-1] == rd.frames(points) == int(rd.frames(torch.tensor(points)))
+
+
+def test_greedy_decoding_merges_repeats_and_drops_blanks():
+    alphabet = Alphabet("ab")  # classes: 0 unknown, 1 a, 2 b; blank is 3
+    path = [1, 1, 3, 1, 2, 2, 3, 3, 2, 1]  # a a _ a b b _ _ b a -> "aabba"
+    logp = torch.full((len(path) + 2, 1, 4), -9.0)
+    logp[torch.arange(len(path)), 0, torch.tensor(path)] = 0.0
+    assert rd.greedy_decode(logp, torch.tensor([len(path)]), alphabet, blank=3) == ["aabba"]
+    assert rd.greedy_decode(logp, torch.tensor([3]), alphabet, blank=3) == ["a"]
+
+
+@pytest.mark.parametrize("a,b,d", [("", "", 0), ("fox", "fox", 0), ("for", "fox", 1),
+                                   ("fo", "fox", 1), ("", "abc", 3), ("kitten", "sitting", 3)])
+def test_edit_distance(a, b, d):
+    assert rd.edit_distance(a, b) == d == rd.edit_distance(b, a)
+
+
+def test_lines_too_short_for_their_text_or_without_text_are_skipped():
+    alphabet = Alphabet("ab")
+    line = lambda n, text: Ink(strokes=[np.c_[np.arange(n), np.zeros(n)].astype(float)], text=text)
+    # 9 points give 8 offsets, 2 frames: room for "ab" but not for "aa" (a blank between)
+    lines = prepare_lines([line(9, "ab"), line(9, "aa"), line(9, ""), line(1, "a")], alphabet)
+    assert lines.texts == ["ab"] and lines.skipped == 3
+
+
+def test_augment_is_a_linear_map_of_the_points_and_off_at_strength_0():
+    rng = np.random.default_rng(0)
+    off = rng.normal(size=(50, 3)).astype(np.float32)
+    off[:, 2] = rng.random(50) < 0.1
+    assert augment(off, rng, 0.0) is off
+    out = augment(off, np.random.default_rng(1), 1.0)
+    assert np.array_equal(out[:, 2], off[:, 2])
+    m, *_ = np.linalg.lstsq(off[:, :2], out[:, :2], rcond=None)  # out = off @ m exactly
+    assert np.allclose(off[:, :2] @ m, out[:, :2], atol=1e-4)
+    assert not np.allclose(m, np.eye(2))
+
+
+# --- it reads -------------------------------------------------------------------------------
+GLYPHS = {"l": [(0, -30), (0, 0)], "o": [(0, 0), (8, -8), (0, -16), (-8, -8), (0, 0)],
+          "v": [(-6, -14), (0, 0), (6, -14)]}
+
+
+def glyph_line(text: str, rng: np.random.Generator) -> Ink:
+    """One pen-down stroke per letter, densely sampled, letters side by side."""
+    strokes, x = [], 0.0
+    for ch in text:
+        pts = np.array(GLYPHS[ch], float)
+        dense = np.concatenate([np.linspace(a, b, 5, endpoint=False) for a, b in zip(pts, pts[1:])]
+                               + [pts[-1:]])
+        strokes.append(dense + [x + rng.normal(0, 1), rng.normal(0, 1)])
+        x += 25
+    return Ink(strokes=strokes, text=text)
+
+
+def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path):
+    """Trained on random strings of three letter shapes, it reads new strings nearly right,
+    and finds a line's own text far more likely than the same line read as another text."""
+    rng = np.random.default_rng(0)
+    words = lambda n: ["".join(rng.choice(list("lov"), rng.integers(2, 6))) for _ in range(n)]
+    train = [glyph_line(w, rng) for w in words(192)]
+    val = [glyph_line(w, rng) for w in words(48)]
+    torch.manual_seed(0)
+    opts = TrainOptions(out=tmp_path, epochs=12, batch_size=16, lr=1e-2, checkpoint_minutes=0,
+                        overrides={"hidden": "24", "channels": "24", "layers": "1",
+                                   "dropout": "0"})
+    result = train_reader("lstm-graves-reader", train, val, opts)
+    assert result["val_cer"] < 0.1, result
+    reader = rd.load_reader(tmp_path / "reader-best.pt")
+    assert validate(reader, prepare_lines(val, reader.alphabet))["cer"] == result["val_cer"]
+    seen = rd.read(reader, val[:8])
+    wrong = rd.read(reader, val[:8], texts=[w.text[::-1] + "l" for w in val[:8]])
+    assert all(s["nll"] + 1.0 < w["nll"] for s, w in zip(seen, wrong))
+    assert sum(s["read"] == ink.text for s, ink in zip(seen, val)) >= 6
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    """Stopped in the middle of an epoch (Ctrl-C: a checkpoint is written on the way out),
+    then resumed: the result is bit for bit that of a run never stopped, dropout included."""
+    from writesmooth_lstm_graves import reader_train
+
+    rng = np.random.default_rng(1)
+    train = [glyph_line("".join(rng.choice(list("lov"), 3)), rng) for _ in range(40)]
+    val = train[:8]
+
+    def options(out, **kw):
+        return TrainOptions(out=out, epochs=2, batch_size=8, checkpoint_minutes=0,
+                            overrides={"hidden": "8", "channels": "8"}, **kw)
+
+    train_reader("r", train, val, options(tmp_path / "whole"))
+    calls = {"n": 0}
+    real = reader_train.augment
+
+    def stop_at_7(*args):
+        calls["n"] += 1
+        if calls["n"] > 7 * 8:  # eight lines a batch: the eighth batch is interrupted
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(reader_train, "augment", stop_at_7)
+    with pytest.raises(WritesmoothError, match="interrupted: checkpoint saved"):
+        train_reader("r", train, val, options(tmp_path / "cut"))
+    saved = torch.load(tmp_path / "cut" / "reader-checkpoint.pt", weights_only=True)
+    assert (saved["progress"]["epoch"], saved["progress"]["batch"]) == (1, 2)  # 5 batches/epoch
+    monkeypatch.setattr(reader_train, "augment", real)
+    train_reader("r", train, val, options(tmp_path / "cut", resume=True))
+    whole = torch.load(tmp_path / "whole" / "reader-checkpoint.pt", weights_only=True)
+    cut = torch.load(tmp_path / "cut" / "reader-checkpoint.pt", weights_only=True)
+    assert cut["progress"]["step"] == whole["progress"]["step"] == 10
+    for name, value in whole["state_dict"].items():
+        assert torch.equal(value, cut["state_dict"][name]), name
+
+
+# --- weights files ------------------------------------------------------------------------
+def test_reader_weights_round_trip_in_float16_without_pickle(tmp_path):
+    r = tiny_reader()
+    r.meta = {"epoch": 3}
+    rd.save_reader(r, tmp_path / "r.pt", half=True)
+    data = torch.load(tmp_path / "r.pt", weights_only=True)
+    assert data["format"] == rd.FORMAT and data["state_dict"]["out.weight"].dtype == torch.float16
+    back = rd.load_reader(tmp_path / "r.pt")
+    assert back.alphabet == r.alphabet and back.scale == r.scale and back.meta == {"epoch": 3}
+    ink = glyph_line("lol", np.random.default_rng(0))
+    assert rd.read(back, [ink])[0]["nll"] == pytest.approx(rd.read(r, [ink])[0]["nll"], rel=1e-2)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a torch file", None])
+def test_a_bad_reader_file_is_one_error(tmp_path, content):
+    path = tmp_path / "reader.pt"
+    if content is None:  # a weights file of another kind
+        torch.save({"format": "writesmooth-lstm-graves/1"}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(WritesmoothError, match="reader") as err:
+        rd.load_reader(path)
+    assert "\n" not in str(err.value)
+    with pytest.raises(WritesmoothError, match="no such reader"):
+        rd.load_reader(tmp_path / "missing.pt")
+
+
+def test_an_empty_line_scores_infinite():
+    r = tiny_reader()
+    out = rd.read(r, [Ink(strokes=[], text="lo"), glyph_line("lo", np.random.default_rng(0))])
+    assert out[0] == {"read": "", "nll": math.inf} and math.isfinite(out[1]["nll"])
+
+
+# --- choosing among candidates -----------------------------------------------------------
+def test_the_sampler_keeps_the_candidate_the_reader_reads_best(monkeypatch):
+    bundle = tiny_bundle(kappa_bias=0.0)
+    bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
+    scored: list[list[dict]] = []
+    real_read = rd.read
+
+    def spy(reader, inks, texts=None, batch_size=32):
+        out = real_read(reader, inks, texts, batch_size)
+        scored.append([dict(o, ink=ink) for o, ink in zip(out, inks)])
+        return out
+
+    monkeypatch.setattr(rd, "read", spy)
+    texts = ["hello", "a b"]
+    inks = sampler.write_lines(bundle, texts, seed=3, candidates=4, redraws=0)
+    (rows,) = scored
+    assert len(rows) == 8 and [r["ink"].text for r in rows] == ["hello"] * 4 + ["a b"] * 4
+    for n, ink in enumerate(inks):
+        group = rows[4 * n:4 * n + 4]
+        assert ink.meta["read_nll"] == max(group, key=lambda r: sampler._preference(r["ink"]))[
+            "nll"]
+        assert ink.meta["read"] in [r["read"] for r in group]
+        ok = [r for r in group if not r["ink"].meta["hit_cap"] and not r["ink"].meta["stalled"]]
+        if ok and not (ink.meta["hit_cap"] or ink.meta["stalled"]):
+            assert ink.meta["read_nll"] == min(r["nll"] for r in ok)
+        assert "text_margin" not in ink.meta
+
+
+def test_candidate_scores_the_margin_when_asked_or_when_there_is_no_reader():
+    bundle = tiny_bundle(kappa_bias=0.0)
+    (plain,) = sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, redraws=0)
+    assert "text_margin" in plain.meta and "read_nll" not in plain.meta
+    bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
+    (margin,) = sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, redraws=0,
+                                    score="margin")
+    assert margin.meta["text_margin"] == plain.meta["text_margin"]
+    with pytest.raises(WritesmoothError, match="unknown candidate score 'best'"):
+        sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, score="best")
+    bundle.reader = None
+    with pytest.raises(WritesmoothError, match="no reader"):
+        sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, score="reader")
+
+
+def test_one_candidate_is_not_scored_and_is_the_same_with_or_without_a_reader():
+    bundle = tiny_bundle(kappa_bias=0.0)
+    (a,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0)
+    bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
+    (b,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0)
+    assert "read_nll" not in b.meta
+    assert all(np.array_equal(s, t) for s, t in zip(a.strokes, b.strokes))
+
+
+# --- the command line ----------------------------------------------------------------------
+def test_train_resume_and_evaluate_the_reader_from_the_command_line(run_cli, dataset, tmp_path):
+    out = tmp_path / "runs"
+    base = ["train", "--model", "lstm-graves-reader", *data_args(dataset), *SMALL,
+            "--batch-size", "8", "--out", str(out)]
+    args = [*base, "--epochs", "2"]
+    first = run_cli(*args)
+    assert first.code == 0, first.err
+    assert "best validation character error rate" in first.out
+    folder = out / "lstm-graves-reader"
+    assert {p.name for p in folder.iterdir()} >= {"reader-best.pt", "reader-checkpoint.pt"}
+    again = run_cli(*args)
+    assert again.code == 2 and len(again.err_lines) == 1 and "--resume" in again.err
+    other = run_cli(*base, "--epochs", "3", "--resume", "--batch-size", "4")
+    assert other.code == 2 and "batch_size 8 -> 4" in other.err
+    more = run_cli(*base, "--epochs", "3", "--resume")
+    assert more.code == 0, more.err
+    assert "resumed at epoch 3, batch 0" in more.out
+    saved = torch.load(folder / "reader-checkpoint.pt", weights_only=True)
+    assert saved["progress"]["epoch"] == 3 and len(saved["progress"]["history"]) == 3
+    ev = run_cli("evaluate", "--model", "lstm-graves-reader", "--weights",
+                 folder / "reader-best.pt", *data_args(dataset), "--json")
+    assert ev.code == 0, ev.err
+    figures = json.loads(ev.out)
+    assert 0 <= figures["cer"] <= 1.5 and figures["lines"] == 8 and figures["chars"] > 0
+    table = run_cli("evaluate", "--model", "lstm-graves-reader", "--weights",
+                    folder / "reader-best.pt", *data_args(dataset))
+    assert "character error rate" in table.out and "Graves" not in table.out
+
+
+def test_a_corrupt_reader_weights_file_exits_2_with_one_line(run_cli, dataset, tmp_path):
+    bad = tmp_path / "reader.pt"
+    bad.write_bytes(b"\x00garbage")
+    res = run_cli("evaluate", "--model", "lstm-graves-reader", "--weights", bad,
+                  *data_args(dataset))
+    assert res.code == 2 and len(res.err_lines) == 1 and "reader weights file" in res.err
+
+
+def test_an_unknown_reader_config_field_exits_2(run_cli, dataset, tmp_path):
+    res = run_cli("train", "--model", "lstm-graves-reader", *data_args(dataset),
+                  "--set", "hiden=3", "--out", tmp_path)
+    assert res.code == 2 and "unknown config field 'hiden'" in res.err and "hidden" in res.err
