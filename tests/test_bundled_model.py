@@ -36,6 +36,38 @@ def test_models_lists_bundled_weights(bundled, run_cli):
     rows = {r["name"]: r for r in json.loads(res.out)}
     assert rows["lstm-graves"]["bundled_weights"] is True
     assert rows["lstm-graves-uncond"]["bundled_weights"] is False
+    assert rows["lstm-graves-reader"]["bundled_weights"] is True
+
+
+def test_the_bundled_reader_is_small_safe_and_loaded_with_the_model(bundled):
+    from writesmooth_lstm_graves.models import LstmGravesReader
+    from writesmooth_lstm_graves.reader import FORMAT
+
+    path = LstmGravesReader.default_weights()
+    assert path is not None and path.parent == bundled.parent
+    assert bundled.stat().st_size + path.stat().st_size <= LIMIT
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    assert data["format"] == FORMAT and "optimizer" not in data
+    assert all(t.dtype == torch.float16 for t in data["state_dict"].values()
+               if t.is_floating_point())
+    reader = LstmGraves.load().bundle.reader
+    assert reader is not None and reader.alphabet.chars == LstmGraves.load().bundle.alphabet.chars
+
+
+def test_the_bundled_reader_reads_what_the_bundled_model_wrote(bundled):
+    """Lines written for a text are far likelier to say that text than another one, and the
+    reader's reading of them is close to the text (seed 0, default bias)."""
+    from writesmooth_lstm_graves import reader as rd
+    from writesmooth_lstm_graves import sampler
+    from writesmooth_lstm_graves.reader import edit_distance
+
+    bundle = LstmGraves.load().bundle
+    a, b = "hello world", "quiet lamps"
+    inks = sampler.write_lines(bundle, [a, a, b, b], seed=0, redraws=0)
+    own = rd.read(bundle.reader, inks)
+    swapped = rd.read(bundle.reader, inks, texts=[b, b, a, a])
+    assert all(o["nll"] + 1.0 < s["nll"] for o, s in zip(own, swapped)), (own, swapped)
+    assert sum(edit_distance(o["read"], ink.text) for o, ink in zip(own, inks)) <= 12, own
 
 
 def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):
@@ -93,3 +125,22 @@ def test_model_card_figure_is_what_evaluate_prints(bundled, shared_iam, run_cli)
     assert figures["lines"] == 1438
     assert figures["nats_per_sequence"] == pytest.approx(per_seq, abs=0.05)
     assert figures["nats_per_point"] == pytest.approx(per_point, abs=0.0005)
+
+
+def test_model_card_reader_figure_is_what_evaluate_prints(bundled, shared_iam, run_cli):
+    """The model card's row "| bundled reader ... | CER | nats/char |" is what `evaluate
+    --model lstm-graves-reader --split testset_v` prints."""
+    import re
+    from pathlib import Path
+
+    card = (Path(__file__).resolve().parents[1] / "docs" / "model-card.md").read_text()
+    row = re.search(r"^\| bundled reader[^|]*\| ([\d.]+) \| ([\d.]+) \|", card, re.M)
+    assert row, "docs/model-card.md has no '| bundled reader ... |' row"
+    cer, per_char = (float(v) for v in row.groups())
+    res = run_cli("evaluate", "--model", "lstm-graves-reader", "--data", shared_iam,
+                  "--split", "testset_v", "--json")
+    assert res.code == 0, res.err
+    figures = json.loads(res.out)
+    assert figures["lines"] == 1438 and figures["skipped"] == 0
+    assert figures["cer"] == pytest.approx(cer, abs=0.0005)
+    assert figures["nats_per_char"] == pytest.approx(per_char, abs=0.005)
