@@ -5,9 +5,9 @@ the code ``writesmooth write`` runs) against a plain reference in the same run: 
 that per step concatenates the inputs, calls three ``nn.LSTMCell``s, computes the window, the
 output layer and ``mdn.sample`` -- the same weights, the same work. Then ten 60-character lines
 as one batch against one such line, and one 60-character line written as the best of
-``--candidates`` (default 4; what ``writesmooth write --candidates 4`` does: sample the
-candidates as one batch, then score each under its text and two shuffles, ``text_margins``)
-against a single sample.
+``--candidates`` (default 4, what ``writesmooth write`` does by default: sample the candidates
+as one batch, then let the reader read each, ``reader.read``; and with the older score, each
+teacher-forced under its text and two shuffles, ``text_margins``) against a single sample.
 
 The weights are random (timing does not depend on them), so the stop rule is switched off and
 every line runs a fixed number of steps: ``--points-per-char`` (default 25, IAM-OnDB writes about
@@ -30,8 +30,9 @@ from torch import nn
 from writesmooth_lstm_graves import mdn
 from writesmooth_lstm_graves.alphabet import Alphabet
 from writesmooth_lstm_graves.config import GravesConfig
-from writesmooth_lstm_graves.convert import Normaliser
+from writesmooth_lstm_graves.convert import Normaliser, offsets_to_ink
 from writesmooth_lstm_graves.network import GravesNet
+from writesmooth_lstm_graves.reader import Reader, ReaderConfig, ReaderNet, read
 from writesmooth_lstm_graves.sampler import sample_batch, text_margins
 from writesmooth_lstm_graves.weights import Bundle
 
@@ -123,6 +124,12 @@ def check_same_step(bundle: Bundle, ref: Reference) -> float:
     return float((stepper.step() - params).abs().max())
 
 
+def make_reader(alphabet: Alphabet) -> Reader:
+    """A reader of the bundled size with random weights (its time does not depend on them)."""
+    config = ReaderConfig(alphabet_size=len(alphabet))
+    return Reader(net=ReaderNet(config=config).eval(), alphabet=alphabet, scale=(42.0, 37.0))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs of each (median reported)")
@@ -171,19 +178,30 @@ def main() -> None:
     n = args.candidates
     rng = np.random.default_rng(0)
 
-    def best_of_n():
+    reader = make_reader(bundle.alphabet)
+
+    def by_margin():
         lines = ours(bundle, [TEXT_60] * n, n60, args.bias, gen)
         return text_margins(bundle, [TEXT_60] * n, [off for off, _ in lines], None, rng)
 
-    single, best = [], []
+    def by_reader():
+        lines = ours(bundle, [TEXT_60] * n, n60, args.bias, gen)
+        inks = [offsets_to_ink(bundle.norm.invert(off), text=TEXT_60) for off, _ in lines]
+        return read(reader, inks)
+
+    single, margin, reading = [], [], []
     for _ in range(args.runs):
         single += timed(lambda: ours(bundle, [TEXT_60], n60, args.bias, gen), 1)
-        best += timed(best_of_n, 1)
-    m_single, m_best = statistics.median(single), statistics.median(best)
-    print(f"\none 60-character line, best of {n} candidates (sampled, then scored) vs one sample:")
-    print(f"  one sample  {m_single:7.3f} s  runs {', '.join(f'{t:.2f}' for t in single)}")
-    print(f"  best of {n}   {m_best:7.3f} s  runs {', '.join(f'{t:.2f}' for t in best)}")
-    print(f"  ratio       {m_best / m_single:7.2f} x")
+        margin += timed(by_margin, 1)
+        reading += timed(by_reader, 1)
+    m_single = statistics.median(single)
+    print(f"\none 60-character line, best of {n} candidates (sampled as one batch, then scored) "
+          f"vs one sample:")
+    print(f"  one sample            {m_single:7.3f} s  runs {', '.join(f'{t:.2f}' for t in single)}")
+    for name, times in ((f"best of {n}, reader", reading), (f"best of {n}, margin", margin)):
+        m = statistics.median(times)
+        print(f"  {name:20s}  {m:7.3f} s  runs {', '.join(f'{t:.2f}' for t in times)}  "
+              f"({m / m_single:.2f} x)")
 
 
 if __name__ == "__main__":

@@ -276,3 +276,12 @@ def test_an_unknown_reader_config_field_exits_2(run_cli, dataset, tmp_path):
     res = run_cli("train", "--model", "lstm-graves-reader", *data_args(dataset),
                   "--set", "hiden=3", "--out", tmp_path)
     assert res.code == 2 and "unknown config field 'hiden'" in res.err and "hidden" in res.err
+
+
+def test_with_a_reader_a_line_is_the_best_of_the_default_candidates_without_one_a_single_sample():
+    bundle = tiny_bundle(kappa_bias=0.0)
+    (plain,) = sampler.write_lines(bundle, ["hello"], seed=2, redraws=0)
+    assert plain.meta["candidates"] == 1 and "read_nll" not in plain.meta
+    bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
+    (read,) = sampler.write_lines(bundle, ["hello"], seed=2, redraws=0)
+    assert read.meta["candidates"] == sampler.DEFAULT_CANDIDATES > 1 and "read_nll" in read.meta
