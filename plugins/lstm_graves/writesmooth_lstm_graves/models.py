@@ -13,6 +13,16 @@ from writesmooth.api import DEFAULT_BIAS
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 
+def weights_to_load(cls: type[writesmooth.Model], weights: Path | None) -> Path:
+    """``weights``, else the model's bundled weights; neither is one clear error."""
+    path = weights or cls.default_weights()
+    if path is None:
+        raise writesmooth.WritesmoothError(
+            f"model '{cls.name}' has no bundled weights: pass --weights PATH "
+            f"(weights written by 'writesmooth train --model {cls.name}')")
+    return Path(path)
+
+
 class LstmGraves(writesmooth.Model):
     name = "lstm-graves"
     capabilities = frozenset({"train", "write", "smooth", "evaluate"})
@@ -31,12 +41,8 @@ class LstmGraves(writesmooth.Model):
     def load(cls, weights: Path | None = None, *, device: str = "cpu") -> "LstmGraves":
         from .weights import load_weights
 
-        path = weights or cls.default_weights()
-        if path is None:
-            raise writesmooth.WritesmoothError(
-                f"model '{cls.name}' has no bundled weights: pass --weights PATH "
-                f"(weights written by 'writesmooth train --model {cls.name}')")
-        bundle = load_weights(Path(path), device=device)
+        path = weights_to_load(cls, weights)
+        bundle = load_weights(path, device=device)
         if bundle.config.conditional != (cls.window > 0):
             kind = "synthesis" if bundle.config.conditional else "unconditional"
             raise writesmooth.WritesmoothError(
@@ -121,12 +127,7 @@ class LstmGravesReader(writesmooth.Model):
     def load(cls, weights: Path | None = None, *, device: str = "cpu") -> "LstmGravesReader":
         from .reader import load_reader
 
-        path = weights or cls.default_weights()
-        if path is None:
-            raise writesmooth.WritesmoothError(
-                f"model '{cls.name}' has no bundled weights: pass --weights PATH "
-                f"(weights written by 'writesmooth train --model {cls.name}')")
-        return cls(load_reader(Path(path)))
+        return cls(load_reader(weights_to_load(cls, weights)))
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.reader.net.parameters())
