@@ -36,18 +36,24 @@ class GravesConfig:
 
     def with_overrides(self, overrides: dict[str, str]) -> "GravesConfig":
         """Apply ``--set FIELD=VALUE`` strings, converting to each field's type."""
-        types = {f.name: f.type for f in fields(self)}
-        data = self.to_dict()
-        for key, raw in overrides.items():
-            if key not in types:
-                raise WritesmoothError(f"unknown config field '{key}' for --set "
-                                       f"(valid: {', '.join(sorted(types))})")
-            kind = {"int": int, "float": float, "bool": _bool, "str": str}[str(types[key])]
-            try:
-                data[key] = kind(raw)
-            except ValueError:
-                raise WritesmoothError(f"--set {key}={raw}: expected {types[key]}") from None
-        return GravesConfig(**data)
+        return with_overrides(self, overrides)
+
+
+def with_overrides(config, overrides: dict[str, str], fixed: tuple[str, ...] = ()):
+    """A copy of the dataclass ``config`` with ``--set FIELD=VALUE`` strings applied, each
+    converted to its field's type; a field in ``fixed`` (set from the data) cannot be set."""
+    types = {f.name: f.type for f in fields(config) if f.name not in fixed}
+    data = asdict(config)
+    for key, raw in overrides.items():
+        if key not in types:
+            raise WritesmoothError(f"unknown config field '{key}' for --set "
+                                   f"(valid: {', '.join(sorted(types))})")
+        kind = {"int": int, "float": float, "bool": _bool, "str": str}[str(types[key])]
+        try:
+            data[key] = kind(raw)
+        except ValueError:
+            raise WritesmoothError(f"--set {key}={raw}: expected {types[key]}") from None
+    return type(config)(**data)
 
 
 def _bool(raw: str) -> bool:

@@ -52,11 +52,9 @@ class ReaderConfig:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
-STRIDE = 4  # points per output frame: IAM-OnDB has about 21 points a character, so ~5 frames
-
-
 def frames(points: int | torch.Tensor):
-    """Output frames for ``points`` input points (two convolutions of stride 2, padded)."""
+    """Output frames for ``points`` input points (two convolutions of stride 2, padded): four
+    points a frame; IAM-OnDB has about 21 points a character, so about five frames."""
     return ((points + 1) // 2 + 1) // 2
 
 
@@ -108,9 +106,13 @@ class Reader:
                 x[i, :len(o)] = torch.from_numpy(scale_offsets(o, self.scale))
         return x, lengths
 
-    def encode(self, texts: Sequence[str]):
-        targets = [torch.from_numpy(self.alphabet.encode(t)) for t in texts]
-        return targets, torch.tensor([len(t) for t in targets])
+    def score(self, offsets: Sequence[np.ndarray], targets: Sequence[np.ndarray]):
+        """Per line: the CTC negative log-likelihood (nats) of the encoded text ``targets[i]``
+        given the raw ``offsets[i]``, and the text greedy decoding reads there."""
+        x, lengths = self.batch(offsets)
+        logp, n = self.net(x, lengths)
+        nll = ctc_nll(logp, n, [torch.from_numpy(t) for t in targets], self.net.blank)
+        return nll, greedy_decode(logp, n, self.alphabet, self.net.blank)
 
 
 def scale_offsets(off: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
@@ -120,10 +122,11 @@ def scale_offsets(off: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
 
 
 def ctc_nll(logp: torch.Tensor, n: torch.Tensor, targets: list[torch.Tensor],
-            target_lengths: torch.Tensor, blank: int) -> torch.Tensor:
+            blank: int) -> torch.Tensor:
     """Per line CTC negative log-likelihood (nats), ``inf`` where the text cannot fit."""
     flat = torch.cat(targets) if targets else torch.zeros(0, dtype=torch.long)
-    return F.ctc_loss(logp.float(), flat, n, target_lengths, blank=blank, reduction="none",
+    lengths = torch.tensor([len(t) for t in targets], dtype=torch.long)
+    return F.ctc_loss(logp.float(), flat, n, lengths, blank=blank, reduction="none",
                       zero_infinity=False)
 
 
@@ -159,11 +162,7 @@ def read(reader: Reader, inks: Sequence[Ink], texts: Sequence[str] | None = None
     out: list[dict[str, Any]] = []
     for a in range(0, len(inks), batch_size):
         offs = [ink_to_offsets(ink) for ink in inks[a:a + batch_size]]
-        x, lengths = reader.batch(offs)
-        logp, n = reader.net(x, lengths)
-        targets, tl = reader.encode(texts[a:a + batch_size])
-        nll = ctc_nll(logp, n, targets, tl, reader.net.blank)
-        seen = greedy_decode(logp, n, reader.alphabet, reader.net.blank)
+        nll, seen = reader.score(offs, [reader.alphabet.encode(t) for t in texts[a:a + batch_size]])
         for off, text, v, s in zip(offs, texts[a:a + batch_size], nll.tolist(), seen):
             empty = len(off) == 0 or not text
             out.append({"read": "" if len(off) == 0 else s,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,10 +26,10 @@ from writesmooth import Ink, TrainOptions, TrainRun, WritesmoothError
 from .alphabet import Alphabet
 from .batching import epoch_batches, eval_batches
 from .checkpoint import check_same_run, rng_state, set_rng_state
-from .config import _bool
+from .config import with_overrides
 from .convert import Normaliser, ink_to_offsets
 from .reader import (Reader, ReaderConfig, ReaderNet, ctc_nll, edit_distance, frames,
-                     greedy_decode, reader_dict, save_reader)
+                     reader_dict, save_reader)
 from .reporting import Clock, Reporter
 from .weights import atomic_torch_save, load_tagged
 
@@ -94,22 +94,6 @@ def lr_at(step: int, total: int, peak: float) -> float:
     return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def config_with(overrides: dict[str, str]) -> ReaderConfig:
-    """``--set FIELD=VALUE`` applied to the reader's config."""
-    config = ReaderConfig()
-    for key, raw in overrides.items():
-        kinds = {f.name: f.type for f in fields(config) if f.name != "alphabet_size"}
-        if key not in kinds:
-            raise WritesmoothError(f"unknown config field '{key}' for --set "
-                                   f"(valid: {', '.join(sorted(kinds))})")
-        kind = {"int": int, "float": float, "bool": _bool}[str(kinds[key])]
-        try:
-            setattr(config, key, kind(raw))
-        except ValueError:
-            raise WritesmoothError(f"--set {key}={raw}: expected {kinds[key]}") from None
-    return config
-
-
 @torch.no_grad()
 def validate(r: Reader, lines: Lines, batch_size: int = 64) -> dict[str, float]:
     """Character error rate (greedy decoding) and CTC nats per character on ``lines``."""
@@ -117,12 +101,9 @@ def validate(r: Reader, lines: Lines, batch_size: int = 64) -> dict[str, float]:
     errors = chars = 0
     nll = 0.0
     for idx in eval_batches([len(o) for o in lines.offsets], batch_size):
-        x, lengths = r.batch([lines.offsets[i] for i in idx])
-        logp, n = r.net(x, lengths)
-        targets = [torch.from_numpy(lines.targets[i]) for i in idx]
-        tl = torch.tensor([len(t) for t in targets])
-        nll += float(ctc_nll(logp, n, targets, tl, r.net.blank).sum())
-        for i, seen in zip(idx, greedy_decode(logp, n, r.alphabet, r.net.blank)):
+        part, read = r.score([lines.offsets[i] for i in idx], [lines.targets[i] for i in idx])
+        nll += float(part.sum())
+        for i, seen in zip(idx, read):
             errors += edit_distance(seen, lines.texts[i])
             chars += len(lines.texts[i])
     return {"cer": errors / max(chars, 1), "nats_per_char": nll / max(chars, 1),
@@ -146,7 +127,7 @@ def _start(out: Path, options: TrainOptions, train: Sequence[Ink]) -> tuple[dict
         config = ReaderConfig.from_dict(saved["config"])
         alphabet, scale = Alphabet(saved["alphabet"]), tuple(saved["scale"])
     else:
-        config = config_with(options.overrides)
+        config = with_overrides(ReaderConfig(), options.overrides, fixed=("alphabet_size",))
         texts = [ink.text for ink in train if ink.text.strip()]
         alphabet = Alphabet.from_texts(texts, MIN_CHAR_COUNT)
         offsets = [o for o in map(ink_to_offsets, train) if len(o)]
@@ -223,7 +204,7 @@ def train_reader(name: str, train: Sequence[Ink], val: Sequence[Ink], options: T
                 targets = [torch.from_numpy(tr.targets[i]) for i in idx]
                 tl = torch.tensor([len(t) for t in targets])
                 logp, n = r.net(x, xl)
-                nll = ctc_nll(logp, n, targets, tl, r.net.blank)
+                nll = ctc_nll(logp, n, targets, r.net.blank)
                 ok = torch.isfinite(nll)
                 loss = nll[ok].sum() / tl[ok].sum().clamp(min=1)
                 optim.zero_grad(set_to_none=True)
