@@ -203,6 +203,28 @@ def test_non_finite_batches_are_skipped_with_a_warning(tmp_path, monkeypatch, ca
     assert "non-finite loss; batch skipped" in err
 
 
+def test_bf16_a_processor_cannot_run_falls_back_to_fp32_with_a_warning(tmp_path, monkeypatch,
+                                                                         capsys):
+    """--precision bf16 where autocast has no kernel (an AVX2-only CPU's LSTM): one warning,
+    then every batch runs in fp32."""
+    from writesmooth_lstm_graves import trainer
+
+    calls = []
+
+    def autocast_for(device, precision):
+        calls.append(precision)
+        if precision == "bf16":
+            raise RuntimeError("could not create a primitive descriptor for the LSTM forward")
+        return __import__("contextlib").nullcontext()
+
+    monkeypatch.setattr(trainer, "autocast_for", autocast_for)
+    opts = options(tmp_path, epochs=1)
+    opts.extra["precision"] = "bf16"
+    result = train_model("lstm-graves", 10, fake_inks(8), [], opts, None)
+    assert result["steps"] == 2 and calls[0] == "bf16" and set(calls[1:]) == {"fp32"}
+    assert "bf16 autocast failed (could not create a primitive" in capsys.readouterr().err
+
+
 def test_persistent_non_finite_batches_stop_the_run_clearly(tmp_path, monkeypatch):
     _nan_for(monkeypatch, None)
     with pytest.raises(WritesmoothError, match="training diverged: 10 batches in a row"):
