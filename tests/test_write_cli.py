@@ -189,16 +189,31 @@ def test_a_line_that_stalled_in_every_draw_is_reported(run_cli, weights, tmp_pat
 
 
 def test_candidates_reach_the_model(run_cli, weights, tmp_path):
-    """--candidates N writes what the sampler's best of N is for that seed."""
-    from writesmooth_lstm_graves.sampler import write_lines
-    from writesmooth_lstm_graves.weights import load_weights
+    """--candidates N writes what the model's best of N is for that seed (loaded as the CLI
+    loads it: with the bundled reader where it fits the weights)."""
+    from writesmooth_lstm_graves.models import LstmGraves
 
     out = tmp_path / "best.json"
     result = write(run_cli, weights, "Hello world", "--candidates", "3", "--seed", "4", "-o", out)
     assert result.code == 0, result.err
     (ink,) = read_inks(out)
-    (want,) = write_lines(load_weights(weights), ["Hello world"], seed=4, candidates=3)
+    (want,) = LstmGraves.load(weights).write(["Hello world"], seed=4, candidates=3)
     assert ink.same_as(want, atol=1e-3)
+    assert ink.meta["candidates"] == 3
+
+
+def test_search_reaches_the_model_and_a_bad_one_is_one_error_line(run_cli, weights, tmp_path):
+    """Word by word is the default with the bundled reader; --search lines keeps whole lines."""
+    out = tmp_path / "w.json"
+    for flag, search in ((), "words"), (("--search", "lines"), None):
+        result = write(run_cli, weights, "Hello world", "--candidates", "2", "--seed", "1",
+                       *flag, "-o", out)
+        assert result.code == 0, result.err
+        (ink,) = read_inks(out)
+        assert ink.meta.get("search") == search and ink.meta["candidates"] == 2
+    result = write(run_cli, weights, "Hello", "--search", "letters", "-o", out)
+    assert result.code == 2
+    assert result.err.strip() == "error: unknown search 'letters' (known: words, lines)"
 
 
 def test_zero_candidates_is_refused(run_cli, weights, tmp_path):

@@ -16,7 +16,7 @@ from ..errors import WritesmoothError
 from ..ink import Ink
 from . import options as o
 from .console import console, log
-from .write import (BIAS, BIASES, CANDIDATES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS,
+from .write import (BIAS, BIASES, CANDIDATES, DEVICE, MODEL, REPLACE, SEARCH, SEED, WEIGHTS,
                     candidate_options, check_output, load_model, parse_biases, replacer, save,
                     warn_lines)
 
@@ -49,6 +49,7 @@ def smooth(
     biases: Optional[str] = BIASES,
     seed: Optional[int] = SEED,
     candidates: Optional[int] = CANDIDATES,
+    search: Optional[str] = SEARCH,
     out: Path = typer.Option(Path("smooth.png"), "-o", "--out",
                              help="Output: .svg/.png figure, or .inkml/.json/.jsonl strokes."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
@@ -65,7 +66,7 @@ def smooth(
     bias_list = parse_biases(biases, bias)
     lines = read_lines(sample, text)
     m = load_model(model, weights, "smooth", device)
-    extra = candidate_options(m.smooth, m, candidates)
+    extra = candidate_options(m.smooth, m, candidates=candidates, search=search)
     if replace_unknown:
         fix = replacer(m)
         lines = [ink.replace(text=fix(ink.text)) for ink in lines]

@@ -34,8 +34,12 @@ BIASES = typer.Option(None, "--biases",
 SEED = typer.Option(None, "--seed", help="Seed: the same seed and weights give the same strokes.")
 CANDIDATES = typer.Option(
     None, "--candidates", min=1,
-    help="Samples per line; the model keeps the most legible (lstm-graves: the one its text "
-         "explains best; default 1).")
+    help="Drawings of each word (or line); the model keeps the most legible (lstm-graves: the "
+         "one its reader reads best; default 8 with the bundled reader, else 1).")
+SEARCH = typer.Option(
+    None, "--search",
+    help="What the candidates are (lstm-graves): 'words' (default with a reader: each word the "
+         "best of --candidates) or 'lines' (whole lines).")
 REPLACE = typer.Option(False, "--replace-unknown",
                        help="Map characters the model has no class for to the closest known ones.")
 DEVICE = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N.")
@@ -58,16 +62,18 @@ def parse_biases(text: Optional[str], bias: float) -> list[float]:
     return values
 
 
-def candidate_options(method: Callable[..., Any], model: Any, candidates: Optional[int]) -> dict:
-    """``{"candidates": N}`` for the model's ``write``/``smooth`` when ``--candidates`` was given
-    (left out otherwise: the model's own default applies); an error if the model takes none."""
-    if candidates is None:
-        return {}
+def candidate_options(method: Callable[..., Any], model: Any, **given: Any) -> dict:
+    """The sampler options given on the command line (``candidates=N``, ``search=...``; those
+    left out are not passed, so the model's own defaults apply), for the model's
+    ``write``/``smooth``; an error if the model takes one of them not."""
+    given = {k: v for k, v in given.items() if v is not None}
     params = inspect.signature(method).parameters
-    if "candidates" not in params and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        raise WritesmoothError(f"model '{model.name}' does not take --candidates "
-                               f"(it writes one sample per line)")
-    return {"candidates": candidates}
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        for name in given:
+            if name not in params:
+                raise WritesmoothError(f"model '{model.name}' does not take --{name} "
+                                       f"(it writes one sample per line)")
+    return given
 
 
 def check_output(out: Path) -> Callable[[list[list[Ink]]], None] | None:
@@ -216,6 +222,7 @@ def write(
     biases: Optional[str] = BIASES,
     seed: Optional[int] = SEED,
     candidates: Optional[int] = CANDIDATES,
+    search: Optional[str] = SEARCH,
     style: Optional[Path] = typer.Option(
         None, "--style", help="Handwriting sample (IAM XML, InkML, JSON) to write in its hand."),
     style_text: Optional[str] = typer.Option(
@@ -240,7 +247,7 @@ def write(
     if style is not None:
         sample = read_sample(style, style_text, "--style-text")
     m = load_model(model, weights, "write", device)
-    extra = candidate_options(m.write, m, candidates)
+    extra = candidate_options(m.write, m, candidates=candidates, search=search)
     if replace_unknown:  # before wrapping, so the lines wrap as they will be written
         fix = replacer(m)
         raw = fix(raw)

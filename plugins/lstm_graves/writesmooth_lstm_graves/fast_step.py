@@ -320,3 +320,40 @@ class MixtureSampler:
         torch.gt(self.eos_logit, self.logistic[t], out=self.eos)
         out[:, 2].copy_(self.eos)
         self.x.copy_(out)
+
+
+class StateRing:
+    """The recurrent state of every row after each of the last ``size`` steps, so that a line
+    can go on from the step where one of its rows ended (the sampler's word-by-word search)."""
+
+    def __init__(self, stepper: FastStepper, size: int) -> None:
+        s = stepper
+        if not s.K:
+            raise ValueError("only a conditional network's state is kept")
+        self.s, self.size = s, size
+        self.Z = torch.empty(size, *s.Z.shape, device=s.Z.device, dtype=s.Z.dtype)
+        self.c = torch.empty(size, s.L, s.B, s.H, device=s.Z.device, dtype=s.Z.dtype)
+        self.kappa = torch.empty(size, *s.kappa.shape, device=s.Z.device, dtype=s.kappa.dtype)
+        self.t = -1  # the last step recorded
+
+    def record(self, t: int) -> None:
+        """Keep the state after step ``t`` (the input slot holds the point drawn there)."""
+        i = t % self.size
+        self.Z[i].copy_(self.s.Z)
+        for j in range(self.s.L):
+            self.c[i, j].copy_(self.s.c[j])
+        self.kappa[i].copy_(self.s.kappa)
+        self.t = t
+
+    def state(self, t: int, row: int) -> tuple[State, torch.Tensor]:
+        """Row ``row``'s state after step ``t`` (one row) and the point drawn there, to feed
+        next."""
+        if not self.t - self.size < t <= self.t:
+            raise ValueError(f"step {t} is no longer kept (steps {self.t - self.size + 1}.."
+                             f"{self.t} are)")
+        s, i = self.s, t % self.size
+        Z = self.Z[i, row:row + 1]
+        state = State([Z[:, a:a + s.H].clone() for a in s.hstart],
+                      [self.c[i, j, row:row + 1].clone() for j in range(s.L)],
+                      self.kappa[i, row:row + 1].clone(), Z[:, s.w0:s.w0 + s.V].clone())
+        return state, Z[0, s.x0:s.x0 + 3].clone()

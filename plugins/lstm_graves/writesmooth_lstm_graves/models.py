@@ -80,23 +80,25 @@ class LstmGraves(writesmooth.Model):
 
         return evaluate_bundle(self.bundle, inks)
 
-    # candidates: samples per line, the best kept; score: 'reader' (the default where a reader
-    # is bundled) or 'margin' (the network's own text margin)
+    # candidates: drawings of each word (search='words', the default where a reader is bundled)
+    # or of each line (search='lines'), the best kept; score: 'reader' (the default where a
+    # reader is bundled) or 'margin' (the network's own text margin, whole lines only)
     def write(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS,
               seed: int | None = None, style: writesmooth.Ink | None = None,
-              candidates: int | None = None, score: str | None = None) -> list[writesmooth.Ink]:
+              candidates: int | None = None, score: str | None = None,
+              search: str | None = None) -> list[writesmooth.Ink]:
         from .sampler import write_lines
 
         return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
-                           candidates=candidates, score=score)
+                           candidates=candidates, score=score, search=search)
 
     def smooth(self, sample: writesmooth.Ink, *, bias: float = DEFAULT_BIAS,
                seed: int | None = None, candidates: int | None = None,
-               score: str | None = None) -> writesmooth.Ink:
+               score: str | None = None, search: str | None = None) -> writesmooth.Ink:
         from .sampler import smooth_sample
 
         return smooth_sample(self.bundle, sample, bias=bias, seed=seed, candidates=candidates,
-                             score=score)
+                             score=score, search=search)
 
 
 class LstmGravesUncond(LstmGraves):

@@ -34,6 +34,11 @@ it holds likely, so its own score cannot see them. Where the bundle has a *reade
 finds most likely to say the text is kept instead (``meta["read_nll"]``, ``meta["read"]``), and
 that does read better, so with a reader every line is the best of :data:`DEFAULT_CANDIDATES`;
 ``score="margin"`` asks for the text margin all the same (docs/writing.md, "Candidates").
+
+With a reader, lines are not drawn whole but a word at a time (``search="words"``,
+``search.py``): each word the best of the candidates, drawn from the state where the line so far
+ended (``stops``, ``keep_states`` and ``start`` of :func:`draw_lines`); read blind, that made
+72 of 80 lines readable against 64 of 80 (docs/writing.md, "Word by word").
 """
 from __future__ import annotations
 
@@ -51,11 +56,13 @@ from writesmooth.api import DEFAULT_BIAS
 from . import convert
 from .batching import Example
 from .evaluate import line_nlls
-from .fast_step import FastStepper, MixtureSampler
+from .fast_step import FastStepper, MixtureSampler, StateRing
+from .network import State
 from .priming import check_sample, prime_offsets
 from .weights import Bundle
 
 SCORES = ("reader", "margin")  # how candidates are ranked: the reader, or the text margin
+SEARCHES = ("words", "lines")  # what the candidates are: drawings of each word, or whole lines
 
 POINTS_PER_CHAR_CAP = 40  # IAM-OnDB writes about 21 points per character (5-95 %: 13-30)
 CAP_BASE = 100            # ... plus a margin, so one short word is not cut while it starts
@@ -81,6 +88,9 @@ STALL_STEPS = 80          # a window on one character (not the last) longer has 
                           # 400 real testset_v lines stay at or under 80 (docs/writing.md)
 CONTRASTS = 2             # shuffles of its text each candidate is scored against
 SCORE_ROWS = 64           # teacher-forced rows per scoring batch
+# steps of state kept per row while sampling a word: a line's end is decided at most one scan
+# (CHECK_EVERY) after its last delayed stroke ran to DELAYED_POINTS, plus one scan of slack
+RING_STEPS = 2 * CHECK_EVERY + DELAYED_POINTS + 2
 
 
 def step_cap(n_chars: int) -> int:
@@ -253,10 +263,20 @@ class Drawn:
     offsets: np.ndarray
     hit_cap: bool
     dwell: int
+    end: "Start | None" = None  # with ``keep_states``: the state to go on from
+
 
     @property
     def stalled(self) -> bool:
         return self.dwell > STALL_STEPS
+
+
+@dataclass
+class Start:
+    """Where to go on from: the recurrent state (``B`` rows, or one) and the next input."""
+
+    state: State
+    input: torch.Tensor
 
 
 def sample_batch(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
@@ -273,38 +293,41 @@ def sample_batch(bundle: Bundle, texts: list[str], *, bias: float, generator: to
 
 def draw_lines(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
                prime: Prime | None = None, stop_rule: bool = True, caps: list[int] | None = None,
-               use_numpy: bool | None = None, threads: int | None = None) -> list[Drawn]:
-    """:func:`sample_batch` with each line's window dwell (:class:`Drawn`)."""
+               use_numpy: bool | None = None, threads: int | None = None,
+               stops: list[int] | None = None, start: Start | None = None,
+               keep_states: bool = False) -> list[Drawn]:
+    """:func:`sample_batch` with each line's window dwell (:class:`Drawn`). ``stops`` (per
+    line, a position in its text; default its length) ends a line once the window passes that
+    position instead of the text's end: ``stops[b]`` at the space after a word ends the line
+    after that word, with the network still seeing the words that follow it. ``start``
+    (every row's state and next input) goes on from there instead of from the beginning or
+    the ``prime`` (whose text still comes first); ``keep_states`` returns each line's state
+    where it ended (``Drawn.end``), to go on from."""
     with cpu_threads(threads, _device(bundle)):
-        return _sample_batch(bundle, texts, bias, generator, prime, stop_rule, caps, use_numpy)
+        return _sample_batch(bundle, texts, bias, generator, prime, stop_rule, caps, use_numpy,
+                             stops, start, keep_states)
 
 
 def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torch.Generator,
                   prime: Prime | None, stop_rule: bool, caps: list[int] | None,
-                  use_numpy: bool | None) -> list[Drawn]:
+                  use_numpy: bool | None, stops: list[int] | None = None,
+                  start: Start | None = None, keep_states: bool = False) -> list[Drawn]:
     net, dev = bundle.net, _device(bundle)
-    full = [f"{prime.text} {t}" if prime else t for t in texts]
+    full, chars, char_mask = _encode(bundle, texts, prime)
     B, lens = len(texts), [len(f) for f in full]
-    U1 = max(lens) + 1  # one padded slot past the longest text: the stop rule's position U
-    chars = torch.zeros(B, U1, dtype=torch.int64)
-    char_mask = torch.zeros(B, U1)
-    for b, f in enumerate(full):
-        chars[b, :len(f)] = torch.from_numpy(bundle.alphabet.encode(f))
-        char_mask[b, :len(f)] = 1.0
-    chars, char_mask = chars.to(dev), char_mask.to(dev)
-    caps = caps or [step_cap(len(t)) for t in texts]
+    U1 = chars.shape[1]
+    stops = stops or [len(t) for t in texts]
+    head = len(full[0]) - len(texts[0])  # characters of the priming text (and its space)
+    caps = caps or [step_cap(n) for n in stops]
     T = max(caps)
     with torch.inference_mode():
         onehot = net.one_hot(chars, char_mask)
     stepper = FastStepper(net, B, onehot, use_numpy=use_numpy)
-    if prime is not None:  # teacher-forced over the sample, as in training
-        with torch.inference_mode():
-            seq = prime.offsets
-            start = torch.tensor([START], device=dev, dtype=seq.dtype)
-            x_in = torch.cat([start, seq[:-1]])[:, None].expand(-1, B, -1).contiguous()
-            _, _, state, _ = net(x_in, chars, char_mask)
-        stepper.load_state(state)
-        stepper.set_input(seq[-1])
+    if start is None and prime is not None:
+        start = _forced(bundle, prime, chars, char_mask)
+    if start is not None:
+        stepper.load_state(start.state)
+        stepper.set_input(start.input)
     draw = MixtureSampler(stepper, bundle.config.mixtures, bias, generator)
     host = stepper.use_numpy  # numpy buffers on the CPU path, torch ones on a device
     lib = np if host else torch
@@ -315,7 +338,7 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
     beyond = np.zeros((B, U1), np.float32)
     for b, n in enumerate(lens):
         beyond[b, n + 1:] = -np.inf
-    lens_a = np.array(lens)
+    lens_a = np.array(stops) + head  # the position whose passing ends each line
     if host:
         phi = stepper.np["phi3"][:, 0]
     else:
@@ -324,21 +347,31 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
     masked = lib.zeros_like(beyond)
     # a move of zero in normalised units: a dx below it goes back to the left
     back = -bundle.norm.mean[0] / bundle.norm.std[0]
-    tracker, t0 = _StopTracker(caps, back, [_ends_late(t) for t in texts]), 0
+    tracker = _StopTracker(caps, back, [_ends_late(t[:n]) for t, n in zip(texts, stops)])
+    t0 = 0
+    ring = StateRing(stepper, RING_STEPS) if keep_states and stop_rule else None
+    ends: list[Start | None] = [None] * B
     for t in range(T):
         stepper.step()
         draw.draw(out[t])
         if not stop_rule:
             continue
+        if ring is not None:
+            ring.record(t)
         # argmax over positions 0..U picks U only when phi(U) beats every character; a window
         # so far past the end that phi underflows to 0 everywhere has passed it too
         lib.add(phi, beyond, out=masked)
         at[t] = masked.argmax(1)  # where the window reads: for the stop rule and the dwell
-        past[t] = (at[t] == lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
+        past[t] = (at[t] >= lens_a) | (lib.amax(masked, 1) < UNDERFLOW)
         if (t + 1) % CHECK_EVERY == 0 or t + 1 == T:
             rows = slice(t0, t + 1)
             drawn = _host(out[rows])  # one copy to the host per scan on a device
-            if tracker.update(_host(past[rows]), drawn[:, :, 2], t0, drawn[:, :, 0]):
+            finished = tracker.update(_host(past[rows]), drawn[:, :, 2], t0, drawn[:, :, 0])
+            if ring is not None:  # a line's end is decided within RING_STEPS of it
+                for b, e in enumerate(tracker.end):
+                    if e is not None and ends[b] is None:
+                        ends[b] = Start(*ring.state(e, b))
+            if finished:
                 break
             t0 = t + 1
     out = _host(out)
@@ -348,9 +381,44 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
     lines = []
     for b, (e, hit) in enumerate(zip(tracker.end, tracker.hit_cap)):
         read = e + 1 if tracker.passed[b] is None else min(tracker.passed[b], e + 1)
-        counts = np.bincount(at[:read, b], minlength=lens[b] + 1)[:lens[b] - 1]
-        lines.append(Drawn(out[:e + 1, b], hit, int(counts.max()) if len(counts) else 0))
+        end_at = int(lens_a[b])  # the characters before the last one the line writes
+        counts = np.bincount(at[:read, b], minlength=end_at + 1)[:end_at - 1]
+        lines.append(Drawn(out[:e + 1, b], hit, int(counts.max()) if len(counts) else 0,
+                           ends[b]))
     return lines
+
+
+def _encode(bundle: Bundle, texts: list[str], prime: Prime | None):
+    """Each line's full text (after the priming text) and the ``(B, U + 1)`` character codes
+    and mask, with one padded slot past the longest: the stop rule's position ``U``."""
+    full = [f"{prime.text} {t}" if prime else t for t in texts]
+    dev = _device(bundle)
+    chars = torch.zeros(len(full), max(len(f) for f in full) + 1, dtype=torch.int64)
+    char_mask = torch.zeros(chars.shape)
+    for b, f in enumerate(full):
+        chars[b, :len(f)] = torch.from_numpy(bundle.alphabet.encode(f))
+        char_mask[b, :len(f)] = 1.0
+    return full, chars.to(dev), char_mask.to(dev)
+
+
+def _forced(bundle: Bundle, prime: Prime, chars: torch.Tensor, char_mask: torch.Tensor) -> Start:
+    """The state after the network was teacher-forced over the sample, as in training."""
+    seq = prime.offsets
+    with torch.inference_mode():
+        first = torch.tensor([START], device=seq.device, dtype=seq.dtype)
+        x_in = torch.cat([first, seq[:-1]])[:, None].expand(-1, len(chars), -1).contiguous()
+        _, _, state, _ = bundle.net(x_in, chars, char_mask)
+    return Start(state, seq[-1].expand(len(chars), -1))
+
+
+def starts(bundle: Bundle, texts: list[str], prime: Prime | None) -> Start:
+    """Where each line begins: after the ``prime`` (teacher-forced), else the initial state."""
+    if prime is not None:
+        _, chars, char_mask = _encode(bundle, texts, prime)
+        return _forced(bundle, prime, chars, char_mask)
+    dev = _device(bundle)
+    return Start(bundle.net.initial_state(len(texts), dev),
+                 torch.tensor([START], device=dev).expand(len(texts), -1))
 
 
 def _ends_late(text: str) -> bool:
@@ -427,13 +495,26 @@ def pick_score(bundle: Bundle, score: str | None) -> str:
     return score
 
 
+def pick_search(bundle: Bundle, search: str | None, score: str) -> str:
+    """``None``: word by word where candidates are read by the reader, else whole lines."""
+    if search is None:
+        return "words" if score == "reader" else "lines"
+    if search not in SEARCHES:
+        raise WritesmoothError(f"unknown search '{search}' (known: {', '.join(SEARCHES)})")
+    if search == "words" and score != "reader":
+        raise WritesmoothError("writing word by word needs the reader to pick each word "
+                               "(these weights have none, or score='margin' was asked for)")
+    return search
+
+
 def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
            max_batch: int, candidates: int | None, redraws: int | None = None,
-           score: str | None = None) -> list[Ink]:
+           score: str | None = None, search: str | None = None) -> list[Ink]:
     if candidates is None:  # the text margin alone did not make lines more legible
         candidates = DEFAULT_CANDIDATES if bundle.reader is not None else 1
     redraws = REDRAWS if redraws is None else redraws
     score = pick_score(bundle, score)
+    search = pick_search(bundle, search, score)
     if candidates < 1:
         raise WritesmoothError(f"candidates must be 1 or more, got {candidates}")
     if redraws < 0:
@@ -459,6 +540,16 @@ def _write(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prim
                 if result[i] is None or _preference(ink) > _preference(result[i]):
                     result[i] = ink
 
+    if search == "words":
+        from .search import write_by_words
+
+        for a in range(0, len(todo), per_batch):
+            batch = todo[a:a + per_batch]
+            for i, ink in zip(batch, write_by_words(
+                    bundle, [texts[i] for i in batch], candidates=candidates, bias=bias,
+                    seed=seed, prime=prime, generator=generator, redraws=redraws)):
+                result[i] = ink
+        return result  # type: ignore[return-value]
     draw(todo)
     # A line the cap cut, or whose window stalled, lost its place in the text (a scribble):
     # draw it again, after every first draw, so that the other lines are the same without it.
@@ -517,7 +608,7 @@ def _redo(ink: Ink) -> bool:
 def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
                 seed: int | None = None, style: Ink | None = None, max_batch: int = MAX_BATCH,
                 candidates: int | None = None, redraws: int | None = None,
-                score: str | None = None) -> list[Ink]:
+                score: str | None = None, search: str | None = None) -> list[Ink]:
     """One ink per text, in training units. ``style`` primes every line with that sample so
     the text comes out in its hand; each line is the best of ``candidates`` samples
     (``None``: :data:`DEFAULT_CANDIDATES` with a reader, else 1) by ``score``
@@ -528,12 +619,14 @@ def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
     texts = [_one_line(t) for t in texts]
     prime = make_prime(bundle, style) if style is not None else None
     check_text(bundle, texts + ([prime.text] if prime else []))
-    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates, redraws, score)
+    return _write(bundle, texts, bias, _seed(seed), prime, max_batch, candidates, redraws, score,
+                  search)
 
 
 def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
                   seed: int | None = None, candidates: int | None = None,
-                  redraws: int | None = None, score: str | None = None) -> Ink:
+                  redraws: int | None = None, score: str | None = None,
+                  search: str | None = None) -> Ink:
     """``sample`` written again, neater: the network is primed with the sample and its text,
     then writes the same text once more (the best of ``candidates``); only that new writing
     is returned."""
@@ -543,4 +636,5 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
     check_text(bundle, [text])
     prime = make_prime(bundle, sample)
     return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates, redraws,
-                  score)[0]
+                  score, search)[0]
+

@@ -1,0 +1,181 @@
+"""Writing a line a word at a time, each word the best of several drawings (the reader's pick).
+
+The best of ``candidates`` whole lines needs one drawing with *every* word right; with a
+nine-word line and a letter the network gets right one time in four (an `x`), even the best of
+eight seldom has it. Here each word is drawn ``candidates`` times from where the line so far
+ended, the one the reader reads best is kept, and the next word goes on from the state that
+drawing ended in, so each word gets its own ``candidates`` tries.
+
+A word ends by the line's own stop rule moved to the space after it (``stops`` in
+:func:`sampler.draw_lines`): the window passing that space, then the next pen lift, keeping a
+late cross or dot. The network still sees the whole text, so the words join and space as in a
+line drawn at once. The state after the kept drawing's last point comes from
+:class:`fast_step.StateRing`, so nothing is drawn or fed twice.
+
+Each drawing is read alone, as the word it should be (``read_nll`` of that word's strokes):
+read together with the line before it, the reader's context made "fo" and a hook read as "fox"
+(docs/writing.md, "Word by word"). A word whose every drawing the step cap cut or whose window
+stalled is drawn again, up to ``redraws`` times, as whole lines are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from writesmooth import Ink
+
+from . import sampler as S
+from .network import State
+from .reader import read
+from .weights import Bundle
+
+BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
+                # again (then itself) at most this many times
+
+
+def word_ends(text: str) -> list[int]:
+    """The position just past each word of a one-line ``text``: the space after it, or the
+    text's end."""
+    ends, at = [], 0
+    for word in text.split(" "):
+        at += len(word)
+        if word:
+            ends.append(at)
+        at += 1
+    return ends
+
+
+@dataclass
+class _Line:
+    """One line being written: its text, word ends, the words kept so far (each a
+    :class:`sampler.Drawn` and the reader's reading) and the search for the next one."""
+
+    text: str
+    ends: list[int]
+    first: S.Start                      # where its first word starts from
+    kept: list[tuple] = field(default_factory=list)  # per word kept: (Drawn, reading)
+    best: tuple | None = None           # the next word's best drawing: (preference, Drawn, reading)
+    rounds: int = 0                     # rounds of drawings of the next word so far
+    backtracks: int = 0
+    redraws: int = 0                    # the most rounds any word took, less one
+
+    @property
+    def w(self) -> int:
+        return len(self.kept)
+
+    @property
+    def start(self) -> S.Start:
+        return self.kept[-1][0].end if self.kept else self.first
+
+    @property
+    def last(self) -> np.ndarray:
+        return self.kept[-1][0].offsets
+
+    def pair(self, w: int) -> str:
+        return f"{self.word(w - 1)} {self.word(w)}" if w else self.word(w)
+
+    def word(self, w: int) -> str:
+        begin = self.ends[w - 1] + 1 if w else 0
+        return self.text[begin:self.ends[w]]
+
+    def keep(self) -> None:
+        _, drawn, reading = self.best
+        self.kept.append((drawn, reading))
+        self.redraws = max(self.redraws, self.rounds - 1)
+        self.best, self.rounds = None, 0
+
+    def back(self) -> None:
+        """Give up the word kept last: it is drawn again, then this one."""
+        self.kept.pop()
+        self.backtracks += 1
+        self.best, self.rounds = None, 0
+
+
+def _row(start: S.Start, b: int) -> S.Start:
+    st = start.state
+    return S.Start(State([h[b:b + 1] for h in st.h], [c[b:b + 1] for c in st.c],
+                         st.kappa[b:b + 1], st.w[b:b + 1]), start.input[b])
+
+
+def _stack(starts: list[S.Start]) -> S.Start:
+    first = starts[0].state
+    return S.Start(State([torch.cat([s.state.h[j] for s in starts]) for j in range(len(first.h))],
+                         [torch.cat([s.state.c[j] for s in starts]) for j in range(len(first.c))],
+                         torch.cat([s.state.kappa for s in starts]),
+                         torch.cat([s.state.w for s in starts])),
+                   torch.stack([s.input for s in starts]))
+
+
+def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[S.Drawn],
+                primed: bool) -> list[dict]:
+    """Per drawing of its line's next word: the reader's reading of it alone, and its nats
+    per character as that word plus, after the first word, as the two words "word kept last"
+    "this word" read together, which sees a space too narrow or too wide (``"pair"``: what the
+    reader read there)."""
+    alone = [S._to_ink(bundle, d.offsets, primed=primed or line.w > 0, text=line.word(line.w))
+             for line, d in zip(rows, drawn)]
+    with S.cpu_threads(None, S._device(bundle)):
+        seen = read(bundle.reader, alone)
+        two = [r for r, line in enumerate(rows) if line.w]
+        pairs = [S._to_ink(bundle, np.concatenate([rows[r].last, drawn[r].offsets]), primed=True,
+                           text=rows[r].pair(rows[r].w)) for r in two]
+        for r, both in zip(two, read(bundle.reader, pairs)):
+            seen[r]["nll"] += both["nll"]
+            seen[r]["pair"] = both["read"]
+    return seen
+
+
+def _good(best: tuple, word: str, pair: str) -> bool:
+    """Whether a word's best drawing so far will do: the window finished it without the cap or a
+    stall, and the reader reads it as the word alone and as ``pair`` (the word before, a space
+    and this word) together with the word before."""
+    pref, _, seen = best
+    return all(pref[:2]) and seen["read"] == word and seen.get("pair", pair) == pair
+
+
+def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float, seed: int,
+                   prime: S.Prime | None, generator: torch.Generator, redraws: int) -> list[Ink]:
+    """One ink per (non-empty, one-line) text, written word by word (the module doc)."""
+    first = S.starts(bundle, texts, prime)
+    lines = [_Line(t, word_ends(t), _row(first, b)) for b, t in enumerate(texts)]
+    primed = prime is not None
+    while todo := [line for line in lines if line.w < len(line.ends)]:
+        rows = [line for line in todo for _ in range(candidates)]
+        drawn = S.draw_lines(
+            bundle, [line.text for line in rows], bias=bias, generator=generator, prime=prime,
+            stops=[line.ends[line.w] for line in rows],
+            caps=[S.step_cap(len(line.word(line.w))) for line in rows],
+            start=_stack([line.start for line in rows]), keep_states=True)
+        seen = _read_words(bundle, rows, drawn, primed)
+        for line, d, reading in zip(rows, drawn, seen):
+            pref = (not d.hit_cap and len(d.offsets) > 1, not d.stalled, -reading["nll"])
+            if line.best is None or pref > line.best[0]:  # the first of equals wins
+                line.best = (pref, d, reading)
+        for line in todo:
+            line.rounds += 1
+            if _good(line.best, line.word(line.w), line.pair(line.w)):
+                line.keep()
+            elif line.rounds <= redraws:
+                continue  # another round of drawings of this word
+            elif line.w and line.backtracks < BACKTRACKS:
+                line.back()
+            else:
+                line.keep()  # the best there is
+    inks = []
+    for line in lines:
+        meta = S._meta(bias, seed, sum(len(d.offsets) for d, _ in line.kept),
+                       any(d.hit_cap for d, _ in line.kept), prime, candidates)
+        meta.update(dwell=max(d.dwell for d, _ in line.kept),
+                    stalled=any(d.stalled for d, _ in line.kept), search="words",
+                    words=[{"read": r["read"], "nll": r["nll"]} for _, r in line.kept],
+                    backtracks=line.backtracks)
+        if line.redraws:
+            meta["redraws"] = line.redraws
+        offsets = np.concatenate([d.offsets for d, _ in line.kept])
+        inks.append(S._to_ink(bundle, offsets, primed=primed, text=line.text, meta=meta))
+    with S.cpu_threads(None, S._device(bundle)):
+        for ink, seen in zip(inks, read(bundle.reader, inks)):
+            ink.meta.update(read=seen["read"], read_nll=seen["nll"])
+    return inks
