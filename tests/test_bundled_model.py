@@ -70,6 +70,18 @@ def test_the_bundled_reader_reads_what_the_bundled_model_wrote(bundled):
     assert sum(edit_distance(o["read"], ink.text) for o, ink in zip(own, inks)) <= 12, own
 
 
+def test_the_bundled_model_writes_word_by_word_and_the_reader_reads_the_words(bundled):
+    """The default with the bundled reader: each of the nine words drawn on from the last,
+    the kept drawings read as their words (all but at most two), nothing cut or stalled."""
+    (ink,) = LstmGraves.load().write(["The quick brown fox jumps over the lazy dog"], seed=1)
+    words = ink.meta["words"]
+    assert ink.meta["search"] == "words" and ink.meta["candidates"] == 8 and len(words) == 9
+    right = sum(w["read"] == text for w, text in zip(words, ink.text.split()))
+    assert right >= 7, words
+    assert not ink.meta["hit_cap"] and not ink.meta["stalled"]
+    assert ink.meta["read_nll"] < 0.5, ink.meta
+
+
 def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):
     out = tmp_path / "hello.json"
     res = run_cli("write", "Hello", "--seed", "3", "-o", out)
