@@ -17,6 +17,7 @@ from writesmooth import Ink, TrainOptions, WritesmoothError  # noqa: E402
 from writesmooth_lstm_graves import reader as rd  # noqa: E402
 from writesmooth_lstm_graves import sampler  # noqa: E402
 from writesmooth_lstm_graves.alphabet import Alphabet  # noqa: E402
+from writesmooth_lstm_graves.convert import ink_to_offsets  # noqa: E402
 from writesmooth_lstm_graves.reader_train import (augment, prepare_lines,  # noqa: E402
                                                   train_reader, validate)
 
@@ -37,6 +38,30 @@ def test_frames_is_the_length_the_convolutions_give():
     for points in range(1, 41):
         h = net.conv2(net.conv1(torch.zeros(1, 3, points)))
         assert h.shape[-1] == rd.frames(points) == int(rd.frames(torch.tensor(points)))
+
+
+def test_the_image_reader_draws_a_line_at_a_fixed_scale_and_reads_it_in_columns():
+    """A stroke 200 units long at 20 units a pixel (pixel 0.5 of a scale of 40) is 10 pixels
+    long (from column 2, a pen 1.5 pixels wide), on the middle line between rows 7 and 8; the
+    network makes a frame of every two columns."""
+    reader = tiny_reader(input="image", height=16)
+    line = Ink(strokes=[np.array([[0.0, 50.0], [100.0, 50.0], [200.0, 50.0]])], text="l")
+    image = reader.image(ink_to_offsets(line))
+    assert image.shape == (16, 14)
+    rows, cols = np.nonzero(image > 0.5)
+    assert set(rows.tolist()) == {7, 8} and cols.min() == 1 and cols.max() == 12
+    x, widths = reader.batch([ink_to_offsets(line)] * 2)
+    assert x.shape == (2, 1, 16, 14) and widths.tolist() == [14, 14]
+    logp, n = reader.net(x, widths)
+    assert logp.shape[:2] == (7, 2) and n.tolist() == [7, 7] == [reader.frames(
+        ink_to_offsets(line))] * 2
+
+
+@pytest.mark.parametrize("config,message", [({"input": "paper"}, "unknown reader input"),
+                                            ({"input": "image", "height": 20}, "multiple of 16")])
+def test_bad_reader_configs_are_refused(config, message):
+    with pytest.raises(WritesmoothError, match=message):
+        tiny_reader(**config)
 
 
 def test_greedy_decoding_merges_repeats_and_drops_blanks():
@@ -91,9 +116,11 @@ def glyph_line(text: str, rng: np.random.Generator) -> Ink:
     return Ink(strokes=strokes, text=text)
 
 
-def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path):
+@pytest.mark.parametrize("extra", [{}, {"input": "image"}], ids=["pen", "image"])
+def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path, extra):
     """Trained on random strings of three letter shapes, it reads new strings nearly right,
-    and finds a line's own text far more likely than the same line read as another text."""
+    and finds a line's own text far more likely than the same line read as another text;
+    from the pen's offsets or from the ink drawn as an image."""
     rng = np.random.default_rng(0)
     words = lambda n: ["".join(rng.choice(list("lov"), rng.integers(2, 6))) for _ in range(n)]
     train = [glyph_line(w, rng) for w in words(192)]
@@ -101,13 +128,16 @@ def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path):
     torch.manual_seed(0)
     opts = TrainOptions(out=tmp_path, epochs=12, batch_size=16, lr=1e-2, checkpoint_minutes=0,
                         overrides={"hidden": "24", "channels": "24", "layers": "1",
-                                   "dropout": "0"})
+                                   "dropout": "0", **extra})
     result = train_reader("lstm-graves-reader", train, val, opts)
     assert result["val_cer"] < 0.1, result
     reader = rd.load_reader(tmp_path / "reader-best.pt")
-    assert validate(reader, prepare_lines(val, reader.alphabet))["cer"] == result["val_cer"]
+    assert reader.net.config.input == extra.get("input", "pen")
+    lines = prepare_lines(val, reader.alphabet, reader.frames)
+    assert validate(reader, lines)["cer"] == result["val_cer"]
     seen = rd.read(reader, val[:8])
-    wrong = rd.read(reader, val[:8], texts=[w.text[::-1] + "l" for w in val[:8]])
+    shift = str.maketrans("lov", "ovl")  # the same length, every letter another
+    wrong = rd.read(reader, val[:8], texts=[w.text.translate(shift) for w in val[:8]])
     assert all(s["nll"] + 1.0 < w["nll"] for s, w in zip(seen, wrong))
     assert sum(s["read"] == ink.text for s, ink in zip(seen, val)) >= 6
 
@@ -195,8 +225,8 @@ def test_the_sampler_keeps_the_candidate_the_reader_reads_best(monkeypatch):
         return out
 
     monkeypatch.setattr(rd, "read", spy)
-    texts = ["hello", "a b"]
-    inks = sampler.write_lines(bundle, texts, seed=3, candidates=4, redraws=0)
+    texts = ["hello", "a b"]  # whole lines (word by word: test_search.py)
+    inks = sampler.write_lines(bundle, texts, seed=3, candidates=4, redraws=0, search="lines")
     (rows,) = scored
     assert len(rows) == 8 and [r["ink"].text for r in rows] == ["hello"] * 4 + ["a b"] * 4
     for n, ink in enumerate(inks):
@@ -225,11 +255,12 @@ def test_candidate_scores_the_margin_when_asked_or_when_there_is_no_reader():
         sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, score="reader")
 
 
-def test_one_candidate_is_not_scored_and_is_the_same_with_or_without_a_reader():
+def test_one_whole_line_is_not_scored_and_is_the_same_with_or_without_a_reader():
     bundle = tiny_bundle(kappa_bias=0.0)
     (a,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0)
     bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
-    (b,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0)
+    (b,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0,
+                               search="lines")
     assert "read_nll" not in b.meta
     assert all(np.array_equal(s, t) for s, t in zip(a.strokes, b.strokes))
 

@@ -145,4 +145,5 @@ class LstmGravesReader(writesmooth.Model):
         """Character error rate of greedy decoding, and CTC nats per character of the text."""
         from .reader_train import prepare_lines, validate
 
-        return validate(self.reader, prepare_lines(inks, self.reader.alphabet))
+        return validate(self.reader, prepare_lines(inks, self.reader.alphabet,
+                                                   self.reader.frames))

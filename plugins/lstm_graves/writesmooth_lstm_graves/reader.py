@@ -28,12 +28,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from writesmooth import Ink, WritesmoothError
+from writesmooth.render.raster import coverage
 
 from .alphabet import Alphabet
-from .convert import ink_to_offsets
+from .convert import ink_to_offsets, offsets_to_ink
 from .weights import atomic_torch_save, load_tagged
 
 FORMAT = "writesmooth-reader/1"
+
+
+INPUTS = ("pen", "image")
 
 
 @dataclass
@@ -43,6 +47,11 @@ class ReaderConfig:
     layers: int = 2          # stacked bidirectional LSTM layers
     dropout: float = 0.2     # between LSTM layers and before the output (training only)
     alphabet_size: int = 0   # character classes, unknown included (the CTC blank is one more)
+    input: str = "pen"       # "pen": the pen's offsets and lifts; "image": the ink as drawn
+    height: int = 32         # image: rows of pixels (a multiple of 16), centred on the line
+    pixel: float = 0.5       # image: a pixel's side, in offset standard deviations (about 20
+                             # IAM-OnDB units: a letter is some 9 pixels wide)
+    stroke: float = 1.5      # image: the pen's width in pixels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,14 +67,42 @@ def frames(points: int | torch.Tensor):
     return ((points + 1) // 2 + 1) // 2
 
 
+def image_frames(width: int | torch.Tensor):
+    """Output frames for an image ``width`` pixels wide: the first pooling halves the width
+    (about three frames a letter)."""
+    return width // 2
+
+
+def _image_convs(c: ReaderConfig) -> nn.Sequential:
+    """Four 3x3 convolutions, each batch-normalised (without it a small reader never left
+    the all-blank start) and followed by a pooling that halves the height (the first the width
+    too), from one grey channel to ``1.5 * channels`` features a column."""
+    widths = [1, c.channels // 4, c.channels // 2, c.channels, c.channels * 3 // 2]
+    layers: list[nn.Module] = []
+    for k, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers += [nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.GELU(),
+                   nn.MaxPool2d(2 if k == 0 else (2, 1))]
+    return nn.Sequential(*layers)
+
+
 class ReaderNet(nn.Module):
     def __init__(self, *, config: ReaderConfig) -> None:
         super().__init__()
         c = config
         self.config = c
-        self.conv1 = nn.Conv1d(3, c.channels, kernel_size=5, stride=2, padding=2)
-        self.conv2 = nn.Conv1d(c.channels, c.channels, kernel_size=5, stride=2, padding=2)
-        self.lstm = nn.LSTM(c.channels, c.hidden, num_layers=c.layers, bidirectional=True,
+        if c.input not in INPUTS:
+            raise WritesmoothError(f"unknown reader input '{c.input}' (known: "
+                                   f"{', '.join(INPUTS)})")
+        if c.input == "image":
+            if c.height % 16 or c.height < 16:
+                raise WritesmoothError(f"reader height must be a multiple of 16, got {c.height}")
+            self.convs = _image_convs(c)
+            features = (c.channels * 3 // 2) * (c.height // 16)
+        else:
+            self.conv1 = nn.Conv1d(3, c.channels, kernel_size=5, stride=2, padding=2)
+            self.conv2 = nn.Conv1d(c.channels, c.channels, kernel_size=5, stride=2, padding=2)
+            features = c.channels
+        self.lstm = nn.LSTM(features, c.hidden, num_layers=c.layers, bidirectional=True,
                             batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
         self.drop = nn.Dropout(c.dropout)
         self.out = nn.Linear(2 * c.hidden, c.alphabet_size + 1)  # the last class is the blank
@@ -75,11 +112,17 @@ class ReaderNet(nn.Module):
         return self.config.alphabet_size
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor):
-        """``x``: (B, T, 3) scaled offsets, zero beyond each line's length. Returns the
-        per-frame log-probabilities (T', B, C) and each line's frame count (B,)."""
-        h = F.gelu(self.conv1(x.transpose(1, 2)))
-        h = F.gelu(self.conv2(h)).transpose(1, 2)
-        n = frames(lengths).clamp(min=1, max=h.shape[1])
+        """``x``: (B, T, 3) scaled offsets, zero beyond each line's length (or, for images,
+        (B, 1, height, W) pixels and each line's width). Returns the per-frame
+        log-probabilities (T', B, C) and each line's frame count (B,)."""
+        if self.config.input == "image":
+            h = self.convs(x)  # (B, features, height / 16, W / 2)
+            h = h.flatten(1, 2).transpose(1, 2)
+            n = image_frames(lengths).clamp(min=1, max=h.shape[1])
+        else:
+            h = F.gelu(self.conv1(x.transpose(1, 2)))
+            h = F.gelu(self.conv2(h)).transpose(1, 2)
+            n = frames(lengths).clamp(min=1, max=h.shape[1])
         packed = nn.utils.rnn.pack_padded_sequence(h, n.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         h, _ = self.lstm(packed)
@@ -97,8 +140,37 @@ class Reader:
     scale: tuple[float, float]  # dx, dy are divided by these (the training offsets' std)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def frames(self, off: np.ndarray) -> int:
+        """The frames the reader reads raw offsets ``off`` as (CTC needs one a character)."""
+        if self.net.config.input == "image":
+            return int(image_frames(self.image(off).shape[1]))
+        return int(frames(len(off)))
+
+    def image(self, off: np.ndarray) -> np.ndarray:
+        """Raw offsets drawn as the image reader sees them: ``(height, W)`` coverage, the line
+        at a fixed scale (``pixel``), its median height in the middle row."""
+        c = self.net.config
+        unit = c.pixel * float(np.sqrt(abs(self.scale[0] * self.scale[1])))
+        ink = offsets_to_ink(np.asarray(off, np.float32))
+        if ink.n_points == 0:
+            return np.zeros((c.height, 4), np.float32)
+        pts = np.concatenate(ink.strokes)
+        x0, mid = float(pts[:, 0].min()), float(np.median(pts[:, 1]))
+        strokes = [np.stack([(st[:, 0] - x0) / unit + 2.0,
+                             (st[:, 1] - mid) / unit + c.height / 2], 1) for st in ink.strokes]
+        width = int(np.ceil((float(pts[:, 0].max()) - x0) / unit)) + 4
+        return coverage(strokes, width, c.height, c.stroke)
+
     def batch(self, offsets: Sequence[np.ndarray]):
-        """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor and the lengths."""
+        """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor and the lengths (images:
+        a (B, 1, height, W) tensor and the widths)."""
+        if self.net.config.input == "image":
+            images = [self.image(o) for o in offsets]
+            widths = torch.tensor([im.shape[1] for im in images])
+            x = torch.zeros(len(images), 1, self.net.config.height, int(widths.max()))
+            for i, im in enumerate(images):
+                x[i, 0, :, :im.shape[1]] = torch.from_numpy(im)
+            return x, widths
         lengths = torch.tensor([max(len(o), 1) for o in offsets])
         x = torch.zeros(len(offsets), int(lengths.max()), 3)
         for i, o in enumerate(offsets):

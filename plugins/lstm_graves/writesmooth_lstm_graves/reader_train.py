@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -52,16 +52,19 @@ class Lines:
     skipped: int
 
 
-def prepare_lines(inks: Sequence[Ink], alphabet: Alphabet) -> Lines:
+def prepare_lines(inks: Sequence[Ink], alphabet: Alphabet,
+                  count: Callable[[np.ndarray], int] | None = None) -> Lines:
     """Raw offsets and encoded text; a line without text or points, or too short in frames for
-    its text (CTC needs a frame a character, one more between repeated letters), is skipped."""
+    its text (CTC needs a frame a character, one more between repeated letters), is skipped.
+    ``count`` gives the frames of an offsets array (``Reader.frames``; default: the pen
+    reader's count)."""
     offsets, targets, texts, skipped = [], [], [], 0
     for ink in inks:
         off = ink_to_offsets(ink)
         text = ink.text.strip()
         enc = alphabet.encode(text)
         need = len(enc) + int(np.sum(enc[1:] == enc[:-1]))
-        if not text or len(off) == 0 or frames(len(off)) < need:
+        if not text or len(off) == 0 or (count(off) if count else frames(len(off))) < need:
             skipped += 1
             continue
         offsets.append(off)
@@ -154,7 +157,7 @@ def train_reader(name: str, train: Sequence[Ink], val: Sequence[Ink], options: T
     if options.max_lines is not None:
         train, val = list(train)[:options.max_lines], list(val)[:options.max_lines]
     saved, r = _start(out, options, train)
-    tr, va = prepare_lines(train, r.alphabet), prepare_lines(val, r.alphabet)
+    tr, va = (prepare_lines(part, r.alphabet, r.frames) for part in (train, val))
     if not tr.offsets:
         raise WritesmoothError(f"no usable training line: {len(train)} given, {tr.skipped} "
                                f"without text or points, or too short for their text")
