@@ -1,10 +1,11 @@
 """Writing a line a word at a time, each word the best of several drawings (the reader's pick).
 
 The best of ``candidates`` whole lines needs one drawing with *every* word right; with a
-nine-word line and a letter the network gets right one time in four (an `x`), even the best of
-eight seldom has it. Here each word is drawn ``candidates`` times from where the line so far
-ended, the one the reader reads best is kept, and the next word goes on from the state that
-drawing ended in, so each word gets its own ``candidates`` tries.
+nine-word line and letters the network gets right one time in two to six (the `s` of "jumps",
+the `x` of "fox"), even the best of eight seldom has them all. Here each word is drawn
+``candidates`` times from where the line so far ended, the drawing the reader reads best is
+kept, and the next word goes on from the state that drawing ended in, so each word gets its own
+``candidates`` tries.
 
 A word ends by the line's own stop rule moved to the space after it (``stops`` in
 :func:`sampler.draw_lines`): the window passing that space, then the next pen lift, keeping a
@@ -12,10 +13,11 @@ late cross or dot. The network still sees the whole text, so the words join and 
 line drawn at once. The state after the kept drawing's last point comes from
 :class:`fast_step.StateRing`, so nothing is drawn or fed twice.
 
-Each drawing is read alone, as the word it should be (``read_nll`` of that word's strokes):
-read together with the line before it, the reader's context made "fo" and a hook read as "fox"
-(docs/writing.md, "Word by word"). A word whose every drawing the step cap cut or whose window
-stalled is drawn again, up to ``redraws`` times, as whole lines are.
+Each drawing is read alone, as its word, and together with the word kept before it, as the two
+words (which sees a lost space); the lowest sum of the two losses wins. A word whose best
+drawing still reads as something else (or that the step cap cut, or whose window stalled) is
+drawn again, up to ``redraws`` more rounds; then the word before it is drawn again, and this
+one after it, at most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by word").
 """
 from __future__ import annotations
 
