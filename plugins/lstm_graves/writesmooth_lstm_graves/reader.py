@@ -143,14 +143,24 @@ class Reader:
     def frames(self, off: np.ndarray) -> int:
         """The frames the reader reads raw offsets ``off`` as (CTC needs one a character)."""
         if self.net.config.input == "image":
-            return int(image_frames(self.image(off).shape[1]))
+            return int(image_frames(self.image_width(off)))
         return int(frames(len(off)))
+
+    def _unit(self) -> float:
+        """Training units a pixel of the image input."""
+        return self.net.config.pixel * float(np.sqrt(abs(self.scale[0] * self.scale[1])))
+
+    def image_width(self, off: np.ndarray) -> int:
+        """Pixels across the image of ``off`` (:meth:`image`), found without drawing it."""
+        x = np.concatenate([[0.0], np.cumsum(np.asarray(off, np.float32)[:, 0])]).astype(
+            np.float32)  # the points' x, as offsets_to_ink computes them
+        return int(np.ceil((float(x.max()) - float(x.min())) / self._unit())) + 4
 
     def image(self, off: np.ndarray) -> np.ndarray:
         """Raw offsets drawn as the image reader sees them: ``(height, W)`` coverage, the line
         at a fixed scale (``pixel``), its median height in the middle row."""
         c = self.net.config
-        unit = c.pixel * float(np.sqrt(abs(self.scale[0] * self.scale[1])))
+        unit = self._unit()
         ink = offsets_to_ink(np.asarray(off, np.float32))
         if ink.n_points == 0:
             return np.zeros((c.height, 4), np.float32)
@@ -158,8 +168,7 @@ class Reader:
         x0, mid = float(pts[:, 0].min()), float(np.median(pts[:, 1]))
         strokes = [np.stack([(st[:, 0] - x0) / unit + 2.0,
                              (st[:, 1] - mid) / unit + c.height / 2], 1) for st in ink.strokes]
-        width = int(np.ceil((float(pts[:, 0].max()) - x0) / unit)) + 4
-        return coverage(strokes, width, c.height, c.stroke)
+        return coverage(strokes, self.image_width(off), c.height, c.stroke)
 
     def batch(self, offsets: Sequence[np.ndarray]):
         """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor and the lengths (images:
