@@ -265,7 +265,6 @@ class Drawn:
     dwell: int
     end: "Start | None" = None  # with ``keep_states``: the state to go on from
 
-
     @property
     def stalled(self) -> bool:
         return self.dwell > STALL_STEPS
@@ -590,14 +589,20 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed
     return [max(inks[a:a + candidates], key=_preference) for a in range(0, len(rows), candidates)]
 
 
+def rank(finished: bool, stalled: bool, quality: float) -> tuple[bool, bool, float]:
+    """The order drawings are kept in (a line's, or a word's; the highest wins): one the window
+    finished, with ink on it, before any the cap cut or that drew nothing; then one whose
+    window did not stall; among those the best ``quality``."""
+    return finished, not stalled, quality
+
+
 def _preference(ink: Ink) -> tuple[bool, bool, float]:
-    """A line the window finished, with ink on it, before any the cap cut or that drew
-    nothing; then one whose window did not stall; among those, the one the reader reads as its
-    text most surely (the lowest ``read_nll``), or without a reader the highest text margin."""
+    """:func:`rank` of a line; its quality is how surely the reader reads it as its text (the
+    lowest ``read_nll``), or without a reader the highest text margin."""
     quality = (-ink.meta["read_nll"] if "read_nll" in ink.meta
                else ink.meta.get("text_margin", 0.0))
-    return (not ink.meta["hit_cap"] and ink.n_points > 1, not ink.meta.get("stalled", False),
-            quality)
+    return rank(not ink.meta["hit_cap"] and ink.n_points > 1, ink.meta.get("stalled", False),
+                quality)
 
 
 def _redo(ink: Ink) -> bool:
@@ -637,4 +642,3 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
     prime = make_prime(bundle, sample)
     return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates, redraws,
                   score, search)[0]
-

@@ -130,11 +130,12 @@ def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[S.Drawn],
 
 
 def _good(best: tuple, word: str, pair: str) -> bool:
-    """Whether a word's best drawing so far will do: the window finished it without the cap or a
-    stall, and the reader reads it as the word alone and as ``pair`` (the word before, a space
-    and this word) together with the word before."""
-    pref, _, seen = best
-    return all(pref[:2]) and seen["read"] == word and seen.get("pair", pair) == pair
+    """Whether a word's best drawing so far will do: it ranks first on both counts of
+    :func:`sampler.rank` (the window finished it without the cap, and did not stall), and the
+    reader reads it as the word alone and as ``pair`` (the word before, a space and this word)
+    together with the word before."""
+    (finished, steady, _), _, seen = best
+    return finished and steady and seen["read"] == word and seen.get("pair", pair) == pair
 
 
 def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float, seed: int,
@@ -152,7 +153,7 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
             start=_stack([line.start for line in rows]), keep_states=True)
         seen = _read_words(bundle, rows, drawn, primed)
         for line, d, reading in zip(rows, drawn, seen):
-            pref = (not d.hit_cap and len(d.offsets) > 1, not d.stalled, -reading["nll"])
+            pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"])
             if line.best is None or pref > line.best[0]:  # the first of equals wins
                 line.best = (pref, d, reading)
         for line in todo:
