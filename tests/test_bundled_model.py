@@ -82,6 +82,17 @@ def test_the_bundled_model_writes_word_by_word_and_the_reader_reads_the_words(bu
     assert ink.meta["read_nll"] < 0.5, ink.meta
 
 
+def test_the_bundled_model_draws_the_x_of_fox_crossed(bundled):
+    """Seed 2 drew "fo" and a hook before the shape check (read as "fox" by the reader); now
+    the word is drawn until its x crosses, and the reader reads the rest of it right."""
+    from writesmooth_lstm_graves.shapes import reads_as
+
+    (ink,) = LstmGraves.load().write(["The quick brown fox jumps over the lazy dog"], seed=2)
+    fox = ink.meta["words"][3]
+    assert fox["crossed"] and reads_as(fox["read"], "fox"), ink.meta["words"]
+    assert all(w["crossed"] for w in ink.meta["words"])  # words without an x count as crossed
+
+
 def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):
     out = tmp_path / "hello.json"
     res = run_cli("write", "Hello", "--seed", "3", "-o", out)

@@ -264,6 +264,8 @@ class Drawn:
     hit_cap: bool
     dwell: int
     end: "Start | None" = None  # with ``keep_states``: the state to go on from
+    window: np.ndarray | None = None  # per point, the text position the window read (argmax
+                                      # of ``phi``) as it drew it; ``stop_rule=False``: None
 
     @property
     def stalled(self) -> bool:
@@ -383,7 +385,7 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         end_at = int(lens_a[b])  # the characters before the last one the line writes
         counts = np.bincount(at[:read, b], minlength=end_at + 1)[:end_at - 1]
         lines.append(Drawn(out[:e + 1, b], hit, int(counts.max()) if len(counts) else 0,
-                           ends[b]))
+                           ends[b], at[:e + 1, b] - head))
     return lines
 
 
@@ -589,14 +591,16 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed
     return [max(inks[a:a + candidates], key=_preference) for a in range(0, len(rows), candidates)]
 
 
-def rank(finished: bool, stalled: bool, quality: float) -> tuple[bool, bool, float]:
+def rank(finished: bool, stalled: bool, quality: float,
+         crossed: bool = True) -> tuple[bool, bool, bool, float]:
     """The order drawings are kept in (a line's, or a word's; the highest wins): one the window
     finished, with ink on it, before any the cap cut or that drew nothing; then one whose
-    window did not stall; among those the best ``quality``."""
-    return finished, not stalled, quality
+    window did not stall; then (a word's) one whose ``x`` is crossed (``shapes.py``); among
+    those the best ``quality``."""
+    return finished, not stalled, crossed, quality
 
 
-def _preference(ink: Ink) -> tuple[bool, bool, float]:
+def _preference(ink: Ink) -> tuple[bool, bool, bool, float]:
     """:func:`rank` of a line; its quality is how surely the reader reads it as its text (the
     lowest ``read_nll``), or without a reader the highest text margin."""
     quality = (-ink.meta["read_nll"] if "read_nll" in ink.meta

@@ -1,0 +1,101 @@
+"""Shape checks of drawn letters that the reader cannot be trusted with.
+
+The reader (``reader.py``) reads "fo" and a hook, or "fo" and a stroke like "(", as "fox" as
+readily as "fo" and a crossed ``x``: in IAM-OnDB's lines an ``x`` often is a short stroke after
+an "o", and the pen moves say little about its shape. A person reads the crossed one. So a
+letter in :data:`CROSSED` counts as written only when the ink drawn while the attention window
+was on it has two strokes that cross at a clear angle, with ink well past the crossing on all
+four sides (:func:`crossing_arms`): a short stroke that nicks the end of a hook is no ``x``.
+The window tells which points are that letter's (``Drawn.window``), so the "o" before it is not
+looked at. ``scripts/crossing_sheet.py`` sheets many drawings of a word by this check's score.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CROSSED = frozenset("x")  # letters that must be drawn with two strokes crossing
+MIN_SINE = 0.5            # the crossing's angle at least 30 degrees: two strokes, not a retrace
+MIN_BALANCE = 0.15        # the crossing's shortest arm at least this part of its longest: in
+                          # 64 drawings of "fox", the clear x's scored 0.17-0.31, the hooks
+                          # 0.10 or less (docs/writing.md, "Word by word")
+
+
+def crossing_arms(points: np.ndarray, lifts: np.ndarray) -> float:
+    """How clearly two strokes cross: over every pair of pen-down segments of *different*
+    strokes that cross at an angle of at least 30 degrees, the best balance of the crossing's
+    four arms (the ink on each side of it along each stroke, as far as its points get from the
+    crossing point): the shortest arm over the longest, 0 without such a crossing. A perfect
+    "X" scores 1, drawn ``x``s 0.15-0.5, a stroke that just nicks the end of another near 0.
+    Crossings within one stroke are not counted: the loop of an "o" closed while the window
+    was already on the next letter crosses itself too. ``points`` ``(N, 2)`` absolute,
+    ``lifts[i]`` true where the pen lifts after point ``i`` (no segment from it to the next)."""
+    if len(points) < 4:
+        return 0.0
+    stroke = np.concatenate([[0], np.cumsum(lifts[:-1])])  # which stroke each point is in
+    a, b = points[:-1], points[1:]
+    idx = np.flatnonzero(~np.asarray(lifts[:-1], bool) & np.any(a != b, axis=1))
+    if len(idx) < 2:
+        return 0.0
+    a, b = a[idx], b[idx]
+    d = b - a
+    cross = lambda u, v: u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]  # noqa: E731
+    # every pair (i, j): the ends of j on opposite sides of i, and the ends of i of j
+    side_j = cross(d[:, None], a[None] - a[:, None]) * cross(d[:, None], b[None] - a[:, None])
+    length = np.linalg.norm(d, axis=1)
+    sine = np.abs(cross(d[:, None], d[None])) / (length[:, None] * length[None])
+    later = stroke[idx][None] > stroke[idx][:, None]  # each pair once, in different strokes
+    pairs = np.argwhere((side_j < 0) & (side_j.T < 0) & later & (sine >= MIN_SINE))
+    best = 0.0
+    for i, j in pairs:
+        si, sj = idx[i], idx[j]  # segment s runs from point s to point s + 1
+        at = a[i] + cross(a[j] - a[i], d[j]) / cross(d[i], d[j]) * d[i]
+        arms = [_reach(points, stroke, at, si, -1), _reach(points, stroke, at, si + 1, 1),
+                _reach(points, stroke, at, sj, -1), _reach(points, stroke, at, sj + 1, 1)]
+        best = max(best, min(arms) / max(arms))
+    return best
+
+
+def _reach(points: np.ndarray, stroke: np.ndarray, at: np.ndarray, start: int,
+           step: int) -> float:
+    """How far from ``at`` the ink gets from point ``start`` on, in direction ``step`` along its
+    stroke."""
+    run = np.flatnonzero(stroke == stroke[start])
+    part = run[run <= start] if step < 0 else run[run >= start]
+    return float(np.linalg.norm(points[part] - at, axis=1).max())
+
+
+def letter_points(window: np.ndarray, position: int, last: bool) -> np.ndarray:
+    """The indices of the points drawn while the window read ``position`` (and, for the last
+    letter of what was drawn, everything after: its cross may come after the window moved
+    on)."""
+    return np.flatnonzero(window >= position if last else window == position)
+
+
+def uncrossed(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, end: int) -> int:
+    """How many letters of :data:`CROSSED` in ``text[begin:end]`` (the stretch ``offsets`` drew,
+    un-normalised ``(T, 3)``, ``window`` per point) have no crossing in their own points."""
+    missing = 0
+    points = lifts = None
+    for u in range(begin, end):
+        if text[u] not in CROSSED:
+            continue
+        if points is None:
+            points = np.cumsum(offsets[:, :2], axis=0)
+            lifts = offsets[:, 2] > 0.5
+        own = letter_points(window, u, last=u == end - 1)
+        if not len(own):
+            missing += 1
+            continue
+        # the segment into the letter's first point belongs to the letter before
+        lo, hi = int(own[0]), int(own[-1]) + 1
+        if crossing_arms(points[lo:hi], lifts[lo:hi]) < MIN_BALANCE:
+            missing += 1
+    return missing
+
+
+def reads_as(reading: str, text: str) -> bool:
+    """Whether the reader's ``reading`` is ``text``, but for the letters of :data:`CROSSED`,
+    which the shape check judges instead: the reader reads a clear crossed ``x`` as "n" at
+    times ("fon"), as it reads a hook as "x"."""
+    return len(reading) == len(text) and all(
+        r == t or t in CROSSED for r, t in zip(reading, text))
