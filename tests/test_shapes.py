@@ -31,16 +31,25 @@ SHALLOW = [line(A, np.array([10.0, 2.0])), line(np.array([0.0, 2.0]), np.array([
 LOOP = [[(0, 0), (10, 10), (12, 5), (10, 0), (0, 10)]]         # one stroke that crosses itself
 
 
-def test_two_strokes_crossing_mid_way_are_a_clear_crossing():
+def P(x, y):
+    return np.array([x, y], float)
+
+
+PLUS = [line(P(5, 0), P(5, 10)), line(P(0, 5), P(10, 5))]       # an upright stem, a flat bar
+T_CROSS = [line(P(4, 0), P(6, 10)), line(P(0, 4), P(10, 2))]     # a slanted stem, a bar 11 deg
+SAME_WAY = [line(P(3, 0), P(7, 10)), line(P(0, 3), P(10, 7))]    # both falling to the right
+
+
+def test_two_strokes_crossing_mid_way_as_in_an_x_are_a_clear_crossing():
     assert shapes.crossing_arms(*strokes_to(X)) == pytest.approx(1.0)
-    plus = [line(np.array([5.0, 0.0]), np.array([5.0, 10.0])), line(np.array([0.0, 5.0]),
-                                                                      np.array([10.0, 5.0]))]
-    assert shapes.crossing_arms(*strokes_to(plus)) == pytest.approx(1.0)
+    upright = [line(P(3, 0), P(7, 10)), line(P(7, 0), P(3, 10))]  # an x drawn tall and narrow
+    assert shapes.crossing_arms(*strokes_to(upright)) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("strokes", [HOOK, PARALLEL, SHALLOW, LOOP, [line(A, B)], []],
-                         ids=["hook", "parallel", "shallow", "one-stroke loop", "one stroke",
-                              "nothing"])
+@pytest.mark.parametrize("strokes", [HOOK, PARALLEL, SHALLOW, LOOP, PLUS, T_CROSS, SAME_WAY,
+                                     [line(A, B)], []],
+                         ids=["hook", "parallel", "shallow", "one-stroke loop", "plus",
+                              "t-like", "leaning the same way", "one stroke", "nothing"])
 def test_what_is_no_clear_crossing(strokes):
     points, lifts = strokes_to(strokes) if strokes else (np.zeros((0, 2)), np.zeros(0, bool))
     assert shapes.crossing_arms(points, lifts) < shapes.MIN_BALANCE

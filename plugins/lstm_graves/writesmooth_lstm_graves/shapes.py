@@ -15,14 +15,18 @@ import numpy as np
 
 CROSSED = frozenset("x")  # letters that must be drawn with two strokes crossing
 MIN_SINE = 0.5            # the crossing's angle at least 30 degrees: two strokes, not a retrace
+MIN_TILT = 15.0           # degrees: each of an x's strokes at least this far from horizontal,
+                          # leaning the other way from the other one; a t-like cross has a
+                          # horizontal bar, a "+" two strokes leaning the same way or upright
 MIN_BALANCE = 0.15        # the crossing's shortest arm at least this part of its longest: in
                           # 64 drawings of "fox", the clear x's scored 0.17-0.31, the hooks
                           # 0.10 or less (docs/writing.md, "Word by word")
 
 
 def crossing_arms(points: np.ndarray, lifts: np.ndarray) -> float:
-    """How clearly two strokes cross: over every pair of pen-down segments of *different*
-    strokes that cross at an angle of at least 30 degrees, the best balance of the crossing's
+    """How clearly two strokes cross as in an ``x``: over every pair of pen-down segments of
+    *different* strokes that cross at an angle of at least 30 degrees, the strokes leaning
+    apart (:func:`_lean_apart`: not a ``t``'s bar or a "+"), the best balance of the crossing's
     four arms (the ink on each side of it along each stroke, as far as its points get from the
     crossing point): the shortest arm over the longest, 0 without such a crossing. A perfect
     "X" scores 1, drawn ``x``s 0.15-0.5, a stroke that just nicks the end of another near 0.
@@ -48,11 +52,28 @@ def crossing_arms(points: np.ndarray, lifts: np.ndarray) -> float:
     best = 0.0
     for i, j in pairs:
         si, sj = idx[i], idx[j]  # segment s runs from point s to point s + 1
+        if not _lean_apart(_tilt(points, stroke, si), _tilt(points, stroke, sj)):
+            continue
         at = a[i] + cross(a[j] - a[i], d[j]) / cross(d[i], d[j]) * d[i]
         arms = [_reach(points, stroke, at, si, -1), _reach(points, stroke, at, si + 1, 1),
                 _reach(points, stroke, at, sj, -1), _reach(points, stroke, at, sj + 1, 1)]
         best = max(best, min(arms) / max(arms))
     return best
+
+
+def _tilt(points: np.ndarray, stroke: np.ndarray, s: int) -> float:
+    """The direction of the stroke point ``s`` is in, first point to last, in degrees from
+    the horizontal (0-180, counter-clockwise as seen on the page, where y points down)."""
+    run = np.flatnonzero(stroke == stroke[s])
+    dx, dy = points[run[-1]] - points[run[0]]
+    return float(np.degrees(np.arctan2(-dy, dx)) % 180.0)
+
+
+def _lean_apart(a: float, b: float) -> bool:
+    """Whether two stroke directions (:func:`_tilt`) make an ``x``: one rising to the right and
+    one falling, both at least :data:`MIN_TILT` from the horizontal."""
+    low, high = sorted((a, b))
+    return MIN_TILT < low < 90.0 < high < 180.0 - MIN_TILT
 
 
 def _reach(points: np.ndarray, stroke: np.ndarray, at: np.ndarray, start: int,
