@@ -6,7 +6,7 @@ to check the shape check (shapes.py) against one's own eyes.
 
 The line is drawn up to the end of ``--word`` (``n`` drawings in one batch, the way the word
 search draws them), each drawing's ink from the word on is labelled with its score
-(``shapes.crossing_arms`` of its first `x`, the balance of the crossing: 0 without one), what
+(``shapes.letter_score`` of its first `x`, the balance of the crossing: 0 without one), what
 the reader reads there and its nats per character, and the rows are sorted by score, highest
 first. It prints how many drawings pass the check (score at least ``shapes.MIN_BALANCE``), how
 many the reader reads as the word, and how many do both.
@@ -25,7 +25,7 @@ from writesmooth.render.layout import MAX_SIDE, ROW_PX
 from writesmooth_lstm_graves import sampler as S
 from writesmooth_lstm_graves.models import LstmGraves
 from writesmooth_lstm_graves.reader import read
-from writesmooth_lstm_graves.shapes import MIN_BALANCE, crossing_arms, letter_points, reads_as
+from writesmooth_lstm_graves.shapes import MIN_BALANCE, letter_score, reads_as
 
 
 def main() -> None:
@@ -47,13 +47,7 @@ def main() -> None:
                          generator=torch.Generator().manual_seed(args.seed))
     inks, scores = [], []
     for d in drawn:
-        offsets = bundle.norm.invert(d.offsets)
-        own = letter_points(d.window, xi, last=xi == stop - 1)
-        score = 0.0
-        if len(own):
-            lo, hi = int(own[0]), int(own[-1]) + 1
-            points = np.cumsum(offsets[:, :2], axis=0)
-            score = crossing_arms(points[lo:hi], offsets[lo:hi, 2] > 0.5)
+        score = letter_score(bundle.norm.invert(d.offsets), d.window, xi, last=xi == stop - 1)
         first = int(np.argmax(d.window >= begin))  # the word's first point
         inks.append(S._to_ink(bundle, d.offsets[first:], primed=True, text=args.word))
         scores.append(score)

@@ -34,7 +34,7 @@ from writesmooth import Ink
 from . import sampler as S
 from .network import State
 from .reader import read
-from .shapes import reads_as, uncrossed
+from .shapes import CROSSED, reads_as, uncrossed
 from .weights import Bundle
 
 BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
@@ -136,9 +136,9 @@ def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[S.Drawn],
 def _crossed(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
     """Whether each letter of :data:`shapes.CROSSED` in a drawing of ``line``'s next word is
     drawn crossed (the reader cannot tell a hook from an ``x``: ``shapes.py``)."""
-    end = line.ends[line.w]
-    return uncrossed(bundle.norm.invert(drawn.offsets), drawn.window, line.text,
-                     end - len(line.word(line.w)), end) == 0
+    word, end = line.word(line.w), line.ends[line.w]
+    return CROSSED.isdisjoint(word) or uncrossed(
+        bundle.norm.invert(drawn.offsets), drawn.window, line.text, end - len(word), end) == 0
 
 
 def _good(line: _Line) -> bool:

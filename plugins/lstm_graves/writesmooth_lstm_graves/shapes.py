@@ -92,26 +92,24 @@ def letter_points(window: np.ndarray, position: int, last: bool) -> np.ndarray:
     return np.flatnonzero(window >= position if last else window == position)
 
 
+def letter_score(offsets: np.ndarray, window: np.ndarray, position: int, last: bool) -> float:
+    """:func:`crossing_arms` of the points drawn for the letter at ``position``
+    (:func:`letter_points`; ``offsets`` un-normalised ``(T, 3)``, ``window`` per point); 0 where
+    the window never read it."""
+    own = letter_points(window, position, last)
+    if not len(own):
+        return 0.0
+    # from the letter's first point on: the move into it belongs to the letter before
+    lo, hi = int(own[0]), int(own[-1]) + 1
+    points = np.cumsum(offsets[:hi, :2], axis=0)[lo:]
+    return crossing_arms(points, offsets[lo:hi, 2] > 0.5)
+
+
 def uncrossed(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, end: int) -> int:
     """How many letters of :data:`CROSSED` in ``text[begin:end]`` (the stretch ``offsets`` drew,
-    un-normalised ``(T, 3)``, ``window`` per point) have no crossing in their own points."""
-    missing = 0
-    points = lifts = None
-    for u in range(begin, end):
-        if text[u] not in CROSSED:
-            continue
-        if points is None:
-            points = np.cumsum(offsets[:, :2], axis=0)
-            lifts = offsets[:, 2] > 0.5
-        own = letter_points(window, u, last=u == end - 1)
-        if not len(own):
-            missing += 1
-            continue
-        # the segment into the letter's first point belongs to the letter before
-        lo, hi = int(own[0]), int(own[-1]) + 1
-        if crossing_arms(points[lo:hi], lifts[lo:hi]) < MIN_BALANCE:
-            missing += 1
-    return missing
+    un-normalised ``(T, 3)``, ``window`` per point) are not drawn crossed."""
+    return sum(letter_score(offsets, window, u, last=u == end - 1) < MIN_BALANCE
+               for u in range(begin, end) if text[u] in CROSSED)
 
 
 def reads_as(reading: str, text: str) -> bool:
