@@ -62,8 +62,9 @@ def crossing_arms(points: np.ndarray, lifts: np.ndarray) -> float:
 
 
 def _tilt(points: np.ndarray, stroke: np.ndarray, s: int) -> float:
-    """The direction of the stroke point ``s`` is in, first point to last, in degrees from
-    the horizontal (0-180, counter-clockwise as seen on the page, where y points down)."""
+    """The direction of the stroke that point ``s`` is in, from its first point to its last
+    among ``points`` (a letter's: its part of a stroke that began in the letter before), in
+    degrees from the horizontal (0-180, counter-clockwise on the page, where y points down)."""
     run = np.flatnonzero(stroke == stroke[s])
     dx, dy = points[run[-1]] - points[run[0]]
     return float(np.degrees(np.arctan2(-dy, dx)) % 180.0)
