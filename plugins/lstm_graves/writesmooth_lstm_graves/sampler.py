@@ -592,12 +592,12 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed
 
 
 def rank(finished: bool, stalled: bool, quality: float,
-         crossed: bool = True) -> tuple[bool, bool, bool, float]:
+         shaped: bool = True) -> tuple[bool, bool, bool, float]:
     """The order drawings are kept in (a line's, or a word's; the highest wins): one the window
     finished, with ink on it, before any the cap cut or that drew nothing; then one whose
-    window did not stall; then (a word's) one whose ``x`` is crossed (``shapes.py``); among
-    those the best ``quality``."""
-    return finished, not stalled, crossed, quality
+    window did not stall; then (a word's) one whose letters pass the shape checks (an ``x``
+    crossed, an ``o`` closed: ``shapes.py``); among those the best ``quality``."""
+    return finished, not stalled, shaped, quality
 
 
 def _preference(ink: Ink) -> tuple[bool, bool, bool, float]:
@@ -646,3 +646,30 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
     prime = make_prime(bundle, sample)
     return _write(bundle, [text], bias, _seed(seed), prime, MAX_BATCH, candidates, redraws,
                   score, search)[0]
+
+
+def forced_windows(bundle: Bundle, inks: Sequence[Ink], *,
+                   batch_size: int = 32) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """Per line (real handwriting, with its transcript): its offsets, un-normalised ``(T, 3)``,
+    the text position the window read as each was drawn, and the text, the network teacher-forced over
+    the line as in training; the argmax over positions ``0..U`` as in :func:`draw_lines`. The
+    shape checks (``shapes.py``) run on these as on drawn lines
+    (``scripts/shape_calibration.py``). Lines the network cannot take are left out, as in
+    :func:`batching.prepare`."""
+    from .batching import collate, prepare
+
+    examples = prepare(inks, alphabet=bundle.alphabet, norm=bundle.norm,
+                       conditional=True).examples
+    out, dev = [], _device(bundle)
+    with cpu_threads(None, dev), torch.inference_mode():
+        for at in range(0, len(examples), batch_size):
+            part = examples[at:at + batch_size]
+            x, chars, char_mask, _, _ = collate(part).tensors(dev)
+            pad = torch.zeros(len(part), 1, device=dev)  # the slot past the end, position U
+            _, _, _, extras = bundle.net(x, torch.cat([chars, pad.long()], 1),
+                                         torch.cat([char_mask, pad], 1), keep_phi=True)
+            phi = extras["phi"].float().cpu().numpy()  # (T, B, U + 1)
+            for b, e in enumerate(part):
+                window = phi[:e.points, b, :len(e.chars) + 1].argmax(1)
+                out.append((bundle.norm.invert(e.offsets), window, e.ink.text))
+    return out
