@@ -89,8 +89,8 @@ def test_the_bundled_model_draws_the_x_of_fox_crossed(bundled):
 
     (ink,) = LstmGraves.load().write(["The quick brown fox jumps over the lazy dog"], seed=2)
     fox = ink.meta["words"][3]
-    assert fox["shaped"] and reads_as(fox["read"], "fox"), ink.meta["words"]
-    assert all(w["shaped"] for w in ink.meta["words"])
+    assert fox["crossed"] and reads_as(fox["read"], "fox"), ink.meta["words"]
+    assert all(w["crossed"] for w in ink.meta["words"])  # words without an x count as crossed
 
 
 def test_write_uses_bundled_weights(bundled, run_cli, tmp_path):

@@ -592,12 +592,12 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed
 
 
 def rank(finished: bool, stalled: bool, quality: float,
-         shaped: bool = True) -> tuple[bool, bool, bool, float]:
+         crossed: bool = True) -> tuple[bool, bool, bool, float]:
     """The order drawings are kept in (a line's, or a word's; the highest wins): one the window
     finished, with ink on it, before any the cap cut or that drew nothing; then one whose
-    window did not stall; then (a word's) one whose letters pass the shape checks (an ``x``
-    crossed, an ``o`` closed: ``shapes.py``); among those the best ``quality``."""
-    return finished, not stalled, shaped, quality
+    window did not stall; then (a word's) one whose ``x`` is crossed (``shapes.py``); among
+    those the best ``quality``."""
+    return finished, not stalled, crossed, quality
 
 
 def _preference(ink: Ink) -> tuple[bool, bool, bool, float]:

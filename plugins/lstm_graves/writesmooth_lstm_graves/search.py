@@ -15,12 +15,13 @@ line drawn at once. The state after the kept drawing's last point comes from
 
 Each drawing is read alone, as its word, and together with the word kept before it, as the two
 words (which sees a lost space); the lowest sum of the two losses wins, after drawings whose
-letters pass the shape checks (``shapes.py``: the reader cannot tell a hook from an ``x``, or an
-"o" left open from a closed one, so a shape check judges those letters too). A word whose best
-drawing still reads as something else (but for its ``x``), or that the step cap cut, whose
-window stalled or whose ``x`` is not crossed or ``o`` not closed, is drawn again, up to
-``redraws`` more rounds; then the word before it is drawn again, and this one after it, at
-most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by word").
+``x`` is crossed (``shapes.py``: the reader cannot tell a hook from an ``x``, so a shape check
+judges that letter instead of the reader), and with :data:`OPEN_O` added for each ``o`` left
+open (the reader reads an "o" open at the top, a "v", as "o"; it is right about most of them,
+so this only breaks near ties). A word whose best drawing still reads as something else (but
+for its ``x``), or that the step cap cut, whose window stalled or whose ``x`` is not crossed,
+is drawn again, up to ``redraws`` more rounds; then the word before it is drawn again, and
+this one after it, at most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by word").
 """
 from __future__ import annotations
 
@@ -34,11 +35,14 @@ from writesmooth import Ink
 from . import sampler as S
 from .network import State
 from .reader import read
-from .shapes import CHECKED, misshapen, reads_as
+from .shapes import CHECKED, reads_as, unclosed, uncrossed
 from .weights import Bundle
 
 BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
                 # again (then itself) at most this many times
+OPEN_O = 0.1    # nats per character added to a drawing's loss for each o without a closed loop
+                # of its own (shapes.unclosed); clean drawings of a word read 0.01-0.05, flawed
+                # ones 0.3 and more (docs/writing.md, "Word by word")
 
 
 def word_ends(text: str) -> list[int]:
@@ -133,19 +137,21 @@ def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[S.Drawn],
     return seen
 
 
-def _shaped(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
-    """Whether each letter of :data:`shapes.CHECKED` in a drawing of ``line``'s next word
-    passes its shape check: an ``x`` crossed, an ``o`` closed (the reader cannot tell a hook
-    from an ``x``, or an open "o" from a closed one: ``shapes.py``)."""
+def _shapes(line: _Line, drawn: S.Drawn, bundle: Bundle) -> tuple[bool, int]:
+    """Whether each ``x`` in a drawing of ``line``'s next word is drawn crossed, and how many
+    of its o's have no closed loop of their own (``shapes.py``)."""
     word, end = line.word(line.w), line.ends[line.w]
-    return CHECKED.isdisjoint(word) or misshapen(
-        bundle.norm.invert(drawn.offsets), drawn.window, line.text, end - len(word), end) == 0
+    if CHECKED.isdisjoint(word):
+        return True, 0
+    offsets, begin = bundle.norm.invert(drawn.offsets), end - len(word)
+    return (uncrossed(offsets, drawn.window, line.text, begin, end) == 0,
+            unclosed(offsets, drawn.window, line.text, begin, end))
 
 
 def _good(line: _Line) -> bool:
     """Whether the next word's best drawing so far will do: it ranks first on the three counts
     of :func:`sampler.rank` (the window finished it without the cap, did not stall, and its
-    letters pass the shape checks), and the reader reads it as the word alone and as the word before, a
+    ``x`` is crossed), and the reader reads it as the word alone and as the word before, a
     space and this word together; the shape check, not the reader, judges an ``x``."""
     pref, _, seen = line.best
     word, pair = line.word(line.w), line.pair(line.w)
@@ -168,9 +174,9 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
             start=_stack([line.start for line in rows]), keep_states=True)
         seen = _read_words(bundle, rows, drawn, primed)
         for line, d, reading in zip(rows, drawn, seen):
-            reading["shaped"] = _shaped(line, d, bundle)
-            pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"],
-                          reading["shaped"])
+            reading["crossed"], reading["open"] = _shapes(line, d, bundle)
+            pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled,
+                          -(reading["nll"] + OPEN_O * reading["open"]), reading["crossed"])
             if line.best is None or pref > line.best[0]:  # the first of equals wins
                 line.best = (pref, d, reading)
         for line in todo:
@@ -189,7 +195,7 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
                        any(d.hit_cap for d, _ in line.kept), prime, candidates)
         meta.update(dwell=max(d.dwell for d, _ in line.kept),
                     stalled=any(d.stalled for d, _ in line.kept), search="words",
-                    words=[{k: r[k] for k in ("read", "nll", "shaped")} for _, r in line.kept],
+                    words=[{k: r[k] for k in ("read", "nll", "crossed", "open")} for _, r in line.kept],
                     backtracks=line.backtracks)
         if line.redraws:
             meta["redraws"] = line.redraws

@@ -199,13 +199,6 @@ def uncrossed(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, en
                for u in range(begin, end) if text[u] in CROSSED)
 
 
-def misshapen(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, end: int) -> int:
-    """How many letters of ``text[begin:end]`` fail their shape check: :func:`uncrossed` plus
-    :func:`unclosed`."""
-    return (uncrossed(offsets, window, text, begin, end)
-            + unclosed(offsets, window, text, begin, end))
-
-
 def reads_as(reading: str, text: str) -> bool:
     """Whether the reader's ``reading`` is ``text``, but for the letters of :data:`CROSSED`,
     which the shape check judges instead: the reader reads a clear crossed ``x`` as "n" at
