@@ -650,10 +650,10 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
 
 def forced_windows(bundle: Bundle, inks: Sequence[Ink], *,
                    batch_size: int = 32) -> list[tuple[np.ndarray, np.ndarray, str]]:
-    """Per line (real handwriting, with its transcript): its offsets, un-normalised ``(T, 3)``,
-    the text position the window read as each was drawn, and the text, the network teacher-forced over
-    the line as in training; the argmax over positions ``0..U`` as in :func:`draw_lines`. The
-    shape checks (``shapes.py``) run on these as on drawn lines
+    """Per line of real handwriting with its transcript: its offsets, un-normalised ``(T, 3)``,
+    the text position the window read at each point (the network teacher-forced over the line
+    as in training; the argmax over positions ``0..U``, as in :func:`draw_lines`), and its
+    text. The shape check (``shapes.py``) runs on these as on drawn lines
     (``scripts/shape_calibration.py``). Lines the network cannot take are left out, as in
     :func:`batching.prepare`."""
     from .batching import collate, prepare

@@ -16,12 +16,11 @@ line drawn at once. The state after the kept drawing's last point comes from
 Each drawing is read alone, as its word, and together with the word kept before it, as the two
 words (which sees a lost space); the lowest sum of the two losses wins, after drawings whose
 ``x`` is crossed (``shapes.py``: the reader cannot tell a hook from an ``x``, so a shape check
-judges that letter instead of the reader), and with :data:`OPEN_O` added for each ``o`` left
-open (the reader reads an "o" open at the top, a "v", as "o"; it is right about most of them,
-so this only breaks near ties). A word whose best drawing still reads as something else (but
-for its ``x``), or that the step cap cut, whose window stalled or whose ``x`` is not crossed,
-is drawn again, up to ``redraws`` more rounds; then the word before it is drawn again, and
-this one after it, at most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by word").
+judges that letter instead of the reader). A word whose best drawing still reads as something
+else (but for its ``x``), or that the step cap cut, whose window stalled or whose ``x`` is not
+crossed, is drawn again, up to ``redraws`` more rounds; then the word before it is drawn again,
+and this one after it, at most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by
+word").
 """
 from __future__ import annotations
 
@@ -35,14 +34,11 @@ from writesmooth import Ink
 from . import sampler as S
 from .network import State
 from .reader import read
-from .shapes import CHECKED, reads_as, unclosed, uncrossed
+from .shapes import CROSSED, reads_as, uncrossed
 from .weights import Bundle
 
 BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
                 # again (then itself) at most this many times
-OPEN_O = 0.1    # nats per character added to a drawing's loss for each o without a closed loop
-                # of its own (shapes.unclosed); clean drawings of a word read 0.01-0.05, flawed
-                # ones 0.3 and more (docs/writing.md, "Word by word")
 
 
 def word_ends(text: str) -> list[int]:
@@ -137,15 +133,12 @@ def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[S.Drawn],
     return seen
 
 
-def _shapes(line: _Line, drawn: S.Drawn, bundle: Bundle) -> tuple[bool, int]:
-    """Whether each ``x`` in a drawing of ``line``'s next word is drawn crossed, and how many
-    of its o's have no closed loop of their own (``shapes.py``)."""
+def _crossed(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
+    """Whether each letter of :data:`shapes.CROSSED` in a drawing of ``line``'s next word is
+    drawn crossed (the reader cannot tell a hook from an ``x``: ``shapes.py``)."""
     word, end = line.word(line.w), line.ends[line.w]
-    if CHECKED.isdisjoint(word):
-        return True, 0
-    offsets, begin = bundle.norm.invert(drawn.offsets), end - len(word)
-    return (uncrossed(offsets, drawn.window, line.text, begin, end) == 0,
-            unclosed(offsets, drawn.window, line.text, begin, end))
+    return CROSSED.isdisjoint(word) or uncrossed(
+        bundle.norm.invert(drawn.offsets), drawn.window, line.text, end - len(word), end) == 0
 
 
 def _good(line: _Line) -> bool:
@@ -174,9 +167,9 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
             start=_stack([line.start for line in rows]), keep_states=True)
         seen = _read_words(bundle, rows, drawn, primed)
         for line, d, reading in zip(rows, drawn, seen):
-            reading["crossed"], reading["open"] = _shapes(line, d, bundle)
-            pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled,
-                          -(reading["nll"] + OPEN_O * reading["open"]), reading["crossed"])
+            reading["crossed"] = _crossed(line, d, bundle)
+            pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"],
+                          reading["crossed"])
             if line.best is None or pref > line.best[0]:  # the first of equals wins
                 line.best = (pref, d, reading)
         for line in todo:
@@ -195,7 +188,7 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
                        any(d.hit_cap for d, _ in line.kept), prime, candidates)
         meta.update(dwell=max(d.dwell for d, _ in line.kept),
                     stalled=any(d.stalled for d, _ in line.kept), search="words",
-                    words=[{k: r[k] for k in ("read", "nll", "crossed", "open")} for _, r in line.kept],
+                    words=[{k: r[k] for k in ("read", "nll", "crossed")} for _, r in line.kept],
                     backtracks=line.backtracks)
         if line.redraws:
             meta["redraws"] = line.redraws

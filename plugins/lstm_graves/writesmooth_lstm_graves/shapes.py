@@ -7,18 +7,10 @@ letter in :data:`CROSSED` counts as written only when the ink drawn while the at
 was on it has two strokes that cross at a clear angle, with ink well past the crossing on all
 four sides (:func:`crossing_arms`): a short stroke that nicks the end of a hook is no ``x``.
 The window tells which points are that letter's (``Drawn.window``), so the "o" before it is not
-looked at.
-
-Likewise it reads an "o" left open at the top, which a person reads as "v" or "u", as "o"
-("noon" drawn like "nvon"), so a letter in :data:`CLOSED` counts as written only when it has a
-closed loop of its own (:func:`closed_loops`, :func:`unclosed`). The window reads a letter a
-little before or after the pen draws it, so an ``o``'s loop may start while it reads the letter
-before or after; each ``o`` needs a loop that no ``o`` before it took, so the one loop of a
-"noon" drawn like "nvon" does not count twice.
-
-``scripts/shape_sheet.py`` sheets many drawings of a word by these checks' scores, and
-``scripts/shape_calibration.py`` runs them on real writers' lines (docs/writing.md, "Word by
-word").
+looked at. ``scripts/crossing_sheet.py`` sheets many drawings of a word by this check's score;
+``scripts/shape_calibration.py`` runs the check on real writers' lines (the network
+teacher-forced over them, ``sampler.forced_windows``): it is stricter than they are, passing
+44 % of the words with an ``x`` in testset_v (docs/writing.md, "Word by word").
 """
 from __future__ import annotations
 
@@ -32,20 +24,6 @@ MIN_TILT = 15.0           # degrees: each of an x's strokes at least this far fr
 MIN_BALANCE = 0.15        # the crossing's shortest arm at least this part of its longest: in
                           # 64 drawings of "fox", the clear x's scored 0.17-0.31, the hooks
                           # 0.10 or less (docs/writing.md, "Word by word")
-CLOSED = frozenset("o")   # letters that must be drawn as a closed loop
-MAX_GAP = 0.4             # a loop closes when its ends come within this part of its narrower
-                          # side (a "u" or "v" leaves about its whole width open)
-LOOP_SPREAD = 1           # an o's loop starts while the window reads it or a letter next to it
-LOOP_AFTER = 15           # and closes at most this many points after the window left those
-MIN_LOOP_POINTS = 4       # a loop spans at least this many points,
-MIN_LOOP_HEIGHT = 0.5     # at least this part of the height of the points the window read the
-                          # letter for,
-MIN_ROUNDNESS = 0.25      # and encloses at least this part of the square of its larger side: a
-                          # pen going down and back up the same way (a retrace) encloses none
-# Teacher-forced on 500 real lines of testset_v (scripts/shape_calibration.py), 80 % of the
-# o's have a loop of their own by these rules; read alone (LOOP_SPREAD 0), 2-4 % of the
-# c, i, m, n, r, u, v and w have one.
-CHECKED = CROSSED | CLOSED  # the letters a shape check judges
 
 
 def crossing_arms(points: np.ndarray, lifts: np.ndarray) -> float:
@@ -109,67 +87,6 @@ def _reach(points: np.ndarray, stroke: np.ndarray, at: np.ndarray, start: int,
     run = np.flatnonzero(stroke == stroke[start])
     part = run[run <= start] if step < 0 else run[run >= start]
     return float(np.linalg.norm(points[part] - at, axis=1).max())
-
-
-def closed_loops(points: np.ndarray, lifts: np.ndarray, first: int, last: int,
-                 height: float) -> list[tuple[int, int]]:
-    """Every closed loop ``(i, j)`` that starts at a point ``first <= i <= last``: points
-    ``i < j`` of one stroke at least :data:`MIN_LOOP_POINTS` apart whose path is at least
-    :data:`MIN_LOOP_HEIGHT` of ``height`` tall, round (:data:`MIN_ROUNDNESS`: the area it
-    encloses, closed by the line from ``j`` back to ``i``, over the square of its box's larger
-    side) and ends within :data:`MAX_GAP` of its box's narrower side of where it began.
-    ``points`` ``(N, 2)`` absolute, ``lifts[i]`` true where the pen lifts after point ``i``."""
-    n = len(points)
-    stroke = np.concatenate([[0], np.cumsum(lifts[:-1])])
-    x, y = points[:, 0], points[:, 1]
-    # shoelace sums of the path so far: the path i..j and the line back enclose
-    # |S[j] - S[i] + cross(p_j, p_i)| / 2
-    S = np.concatenate([[0.0], np.cumsum(x[:-1] * y[1:] - y[:-1] * x[1:])])
-    found = []
-    for i in range(max(first, 0), min(last + 1, n - MIN_LOOP_POINTS)):
-        js = np.arange(i + MIN_LOOP_POINTS, n)
-        js = js[stroke[js] == stroke[i]]
-        if not len(js):
-            continue
-        path, k = points[i:js[-1] + 1], js - i
-        h = (np.maximum.accumulate(path[:, 1]) - np.minimum.accumulate(path[:, 1]))[k]
-        w = (np.maximum.accumulate(path[:, 0]) - np.minimum.accumulate(path[:, 0]))[k]
-        area = 0.5 * np.abs(S[js] - S[i] + x[js] * y[i] - y[js] * x[i])
-        gap = np.linalg.norm(points[js] - points[i], axis=1)
-        closed = ((h >= MIN_LOOP_HEIGHT * height) & (area >= MIN_ROUNDNESS * np.maximum(h, w) ** 2)
-                  & (gap < MAX_GAP * np.minimum(h, w)))
-        found += [(i, int(j)) for j in js[closed]]
-    return found
-
-
-def unclosed(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, end: int, *,
-             letters: frozenset[str] = CLOSED, spread: int = LOOP_SPREAD) -> int:
-    """How many of ``letters`` in ``text[begin:end]`` (the stretch ``offsets`` drew,
-    un-normalised ``(T, 3)``, ``window`` per point) have no closed loop of their own: one
-    (:func:`closed_loops`) that starts while the window read the letter or one up to
-    ``spread`` letters from it, closes within :data:`LOOP_AFTER` points after, is half as tall
-    as the points the window read the letter for, and starts after the loop the letter before
-    took closed (each takes the loop that closes first)."""
-    points = np.cumsum(offsets[:, :2], axis=0, dtype=np.float64)
-    lifts = offsets[:, 2] > 0.5
-    missing, taken = 0, -1  # the point the last loop taken closed at
-    for u in range(begin, end):
-        if text[u] not in letters:
-            continue
-        near = np.flatnonzero(np.abs(window - u) <= spread)
-        own = np.flatnonzero(window == u)
-        if not len(own):
-            missing += 1
-            continue
-        lo, hi = int(near[0]), min(int(near[-1]) + 1 + LOOP_AFTER, len(offsets))
-        height = float(np.ptp(points[own[0]:own[-1] + 1, 1])) or float(np.ptp(points[lo:hi, 1]))
-        loops = closed_loops(points[lo:hi] - points[lo], lifts[lo:hi], max(taken - lo, 0),
-                             int(near[-1]) - lo, height)
-        if loops:
-            taken = lo + min(j for _, j in loops)
-        else:
-            missing += 1
-    return missing
 
 
 def letter_points(window: np.ndarray, position: int, last: bool) -> np.ndarray:
