@@ -1,12 +1,12 @@
 """Run the shape check (shapes.py) on real writers' lines, to see how strict it is.
 
     python scripts/shape_calibration.py --data ../shared/iam-ondb [--split testset_v]
-                                        [--lines 500] [--weights W]
+                                        [--weights W]
 
 The bundled network is teacher-forced over each line (``sampler.forced_windows``), which gives
 the text position its window read at every point, as when it draws; then the check runs on
-each word with an ``x`` as on a drawn word: on the points up to the first pen lift once the
-window reached the space after it (where the word search ends a word). It prints the share of
+each word with an ``x`` as on a drawn word: on the points the stop rule keeps when the window
+reaches the space after it, where the word search ends a word (``sampler.stop_point``). It prints the share of
 real ``x``s that pass (``shapes.uncrossed``), and the words whose ``x`` fails.
 """
 from __future__ import annotations
@@ -15,12 +15,10 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
-
 from writesmooth.data.dataset import load_dataset
 from writesmooth_lstm_graves import shapes
 from writesmooth_lstm_graves.models import LstmGraves
-from writesmooth_lstm_graves.sampler import forced_windows
+from writesmooth_lstm_graves.sampler import forced_windows, stop_point
 from writesmooth_lstm_graves.search import word_ends
 
 
@@ -40,7 +38,7 @@ def main() -> None:
             word = text[:end].rsplit(" ", 1)[-1]
             if shapes.CROSSED.isdisjoint(word):
                 continue
-            cut = _word_end(offsets, window, end)
+            cut = stop_point(bundle, offsets, window, text, end)
             bad = shapes.uncrossed(offsets[:cut], window[:cut], text, end - len(word), end)
             (failed if bad else passed).append(word)
     seen = len(passed) + len(failed)
@@ -49,18 +47,6 @@ def main() -> None:
           f"{len(passed)} of {seen} words with an x ({len(passed) / max(seen, 1):.0%})")
     print(f"  passed: {' '.join(passed)}")
     print(f"  failed: {' '.join(failed)}")
-
-
-def _word_end(offsets: np.ndarray, window: np.ndarray, end: int) -> int:
-    """How many points a drawing of the word ending at ``end`` would have: up to the first pen
-    lift once the window reached position ``end`` (the space after it; the stop rule of
-    ``sampler.draw_lines``), or all."""
-    past = np.flatnonzero(window >= end)
-    if not len(past):
-        return len(offsets)
-    start = max(int(past[0]) - 1, 0)  # from the point before it, as the stop rule does
-    lifts = np.flatnonzero(offsets[start:, 2] > 0.5)
-    return start + int(lifts[0]) + 1 if len(lifts) else len(offsets)
 
 
 if __name__ == "__main__":

@@ -164,3 +164,19 @@ def test_teacher_forcing_a_drawn_line_gives_back_the_window_it_was_drawn_with():
         assert len(set(window)) > 2  # it moves along the text
         assert np.array_equal(window, d.window)
         assert np.allclose(offsets, bundle.norm.invert(d.offsets), atol=1e-3)
+
+
+def test_the_stop_rule_on_a_teacher_forced_line_ends_a_word_where_drawing_did():
+    """sampler.stop_point: a whole line teacher-forced and cut at the space after its first
+    word keeps as many points as drawing it with that stop did (the same random draws draw the
+    same start); a window that never reaches the stop keeps every point."""
+    bundle = moving()
+    for seed in (3, 4, 5):
+        draw = lambda **kw: sampler.draw_lines(  # noqa: E731
+            bundle, ["ab cd"], bias=0.5, generator=torch.Generator().manual_seed(seed), **kw)[0]
+        word, line = draw(stops=[2]), draw()
+        assert len(word.offsets) < len(line.offsets)
+        ink = sampler._to_ink(bundle, line.offsets, primed=False, text="ab cd")
+        ((offsets, window, text),) = sampler.forced_windows(bundle, [ink])
+        assert sampler.stop_point(bundle, offsets, window, text, 2) == len(word.offsets)
+        assert sampler.stop_point(bundle, offsets[:9], window[:9], text, 5) == 9

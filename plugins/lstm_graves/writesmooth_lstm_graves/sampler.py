@@ -673,3 +673,17 @@ def forced_windows(bundle: Bundle, inks: Sequence[Ink], *,
                 window = phi[:e.points, b, :len(e.chars) + 1].argmax(1)
                 out.append((bundle.norm.invert(e.offsets), window, e.ink.text))
     return out
+
+
+def stop_point(bundle: Bundle, offsets: np.ndarray, window: np.ndarray, text: str,
+               stop: int) -> int:
+    """How many of a line's points (``offsets`` un-normalised ``(T, 3)``, ``window`` per point,
+    e.g. from :func:`forced_windows`) the stop rule of :func:`draw_lines` keeps when it ends
+    the line at position ``stop`` of ``text`` (the space after a word, as the word search
+    does): up to the first pen lift once the window reached it, with a late cross or dot;
+    all of them if the window never did."""
+    moves = bundle.norm.apply(offsets)
+    tracker = _StopTracker([len(offsets)], -bundle.norm.mean[0] / bundle.norm.std[0],
+                           [_ends_late(text[:stop])])
+    tracker.update((np.asarray(window) >= stop)[:, None], moves[:, None, 2], 0, moves[:, None, 0])
+    return int(tracker.end[0]) + 1

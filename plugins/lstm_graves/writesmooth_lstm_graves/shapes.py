@@ -10,7 +10,7 @@ The window tells which points are that letter's (``Drawn.window``), so the "o" b
 looked at. ``scripts/crossing_sheet.py`` sheets many drawings of a word by this check's score;
 ``scripts/shape_calibration.py`` runs the check on real writers' lines (the network
 teacher-forced over them, ``sampler.forced_windows``): it is stricter than they are, passing
-44 % of the words with an ``x`` in testset_v (docs/writing.md, "Word by word").
+46 % of the words with an ``x`` in testset_v (docs/writing.md, "Word by word").
 """
 from __future__ import annotations
 
