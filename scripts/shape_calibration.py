@@ -6,8 +6,9 @@
 The bundled network is teacher-forced over each line (``sampler.forced_windows``), which gives
 the text position its window read at every point, as when it draws; then the check runs on
 each word with an ``x`` as on a drawn word: on the points the stop rule keeps when the window
-reaches the space after it, where the word search ends a word (``sampler.stop_point``). It prints the share of
-real ``x``s that pass (``shapes.uncrossed``), and the words whose ``x`` fails.
+reaches the space after it, where the word search ends a word (``sampler.stop_point``). It
+prints the share of real ``x``s that pass (``shapes.uncrossed``), and the words whose ``x``
+passes and fails.
 """
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ from writesmooth import Ink, WritesmoothError
 from writesmooth.api import DEFAULT_BIAS
 
 from . import convert
-from .batching import Example
+from .batching import Example, collate, prepare
 from .evaluate import line_nlls
 from .fast_step import FastStepper, MixtureSampler, StateRing
 from .network import State
@@ -346,9 +346,7 @@ def _sample_batch(bundle: Bundle, texts: list[str], bias: float, generator: torc
         phi = stepper.phi
         beyond, lens_a = (torch.from_numpy(v).to(dev) for v in (beyond, lens_a))
     masked = lib.zeros_like(beyond)
-    # a move of zero in normalised units: a dx below it goes back to the left
-    back = -bundle.norm.mean[0] / bundle.norm.std[0]
-    tracker = _StopTracker(caps, back, [_ends_late(t[:n]) for t, n in zip(texts, stops)])
+    tracker = _StopTracker(caps, _back(bundle), [_ends_late(t[:n]) for t, n in zip(texts, stops)])
     t0 = 0
     ring = StateRing(stepper, RING_STEPS) if keep_states and stop_rule else None
     ends: list[Start | None] = [None] * B
@@ -420,6 +418,12 @@ def starts(bundle: Bundle, texts: list[str], prime: Prime | None) -> Start:
     dev = _device(bundle)
     return Start(bundle.net.initial_state(len(texts), dev),
                  torch.tensor([START], device=dev).expand(len(texts), -1))
+
+
+def _back(bundle: Bundle) -> float:
+    """A move of zero in the bundle's normalised units: a ``dx`` below it goes back to the
+    left (:class:`_StopTracker` keeps such a stroke after a word's last lift: a late cross)."""
+    return -bundle.norm.mean[0] / bundle.norm.std[0]
 
 
 def _ends_late(text: str) -> bool:
@@ -656,8 +660,6 @@ def forced_windows(bundle: Bundle, inks: Sequence[Ink], *,
     text. The shape check (``shapes.py``) runs on these as on drawn lines
     (``scripts/shape_calibration.py``). Lines the network cannot take are left out, as in
     :func:`batching.prepare`."""
-    from .batching import collate, prepare
-
     examples = prepare(inks, alphabet=bundle.alphabet, norm=bundle.norm,
                        conditional=True).examples
     out, dev = [], _device(bundle)
@@ -683,7 +685,6 @@ def stop_point(bundle: Bundle, offsets: np.ndarray, window: np.ndarray, text: st
     does): up to the first pen lift once the window reached it, with a late cross or dot;
     all of them if the window never did."""
     moves = bundle.norm.apply(offsets)
-    tracker = _StopTracker([len(offsets)], -bundle.norm.mean[0] / bundle.norm.std[0],
-                           [_ends_late(text[:stop])])
+    tracker = _StopTracker([len(offsets)], _back(bundle), [_ends_late(text[:stop])])
     tracker.update((np.asarray(window) >= stop)[:, None], moves[:, None, 2], 0, moves[:, None, 0])
     return int(tracker.end[0]) + 1
