@@ -683,7 +683,9 @@ def stop_point(bundle: Bundle, offsets: np.ndarray, window: np.ndarray, text: st
     e.g. from :func:`forced_windows`) the stop rule of :func:`draw_lines` keeps when it ends
     the line at position ``stop`` of ``text`` (the space after a word, as the word search
     does): up to the first pen lift once the window reached it, with a late cross or dot;
-    all of them if the window never did."""
+    all of them if the window never did. Only the window's argmax counts here: drawing also
+    ends a line whose ``phi`` underflowed everywhere, which :func:`forced_windows` does not
+    return (a real line's window reaches its own text first)."""
     moves = bundle.norm.apply(offsets)
     tracker = _StopTracker([len(offsets)], _back(bundle), [_ends_late(text[:stop])])
     tracker.update((np.asarray(window) >= stop)[:, None], moves[:, None, 2], 0, moves[:, None, 0])
