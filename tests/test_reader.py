@@ -192,6 +192,39 @@ def test_reader_weights_round_trip_in_float16_without_pickle(tmp_path):
     assert rd.read(back, [ink])[0]["nll"] == pytest.approx(rd.read(r, [ink])[0]["nll"], rel=1e-2)
 
 
+def test_an_ensemble_scores_a_text_with_the_mean_of_its_members_nats(tmp_path):
+    """Two readers trained apart (here: two random inits) read as one: a text's nats are the
+    mean of the members' (not of their frame probabilities: their CTC spikes fall on different
+    frames), its reading the first member's; saved and loaded back (float16) it reads the
+    same."""
+    a, b = tiny_reader(seed=1), tiny_reader(seed=2)
+    a.meta, b.meta = {"seed": 1}, {"seed": 2}
+    both = rd.ensemble([a, b])
+    lines = [glyph_line(t, np.random.default_rng(3)) for t in ("lol", "ol")]
+    ra, rb, re = rd.read(a, lines), rd.read(b, lines), rd.read(both, lines)
+    assert [x["nll"] for x in ra] != pytest.approx([x["nll"] for x in rb], rel=1e-3)
+    assert [x["nll"] for x in re] == pytest.approx([(p["nll"] + q["nll"]) / 2
+                                                    for p, q in zip(ra, rb)], rel=1e-5)
+    assert [x["read"] for x in re] == [x["read"] for x in ra]
+    rd.save_reader(both, tmp_path / "e.pt", half=True)
+    data = torch.load(tmp_path / "e.pt", weights_only=True)
+    assert len(data["members"]) == 2 and "state_dict" not in data
+    back = rd.load_reader(tmp_path / "e.pt")
+    assert isinstance(back.net, rd.ReaderEnsemble) and back.meta == {"members": [{"seed": 1},
+                                                                                  {"seed": 2}]}
+    assert [x["nll"] for x in rd.read(back, lines)] == pytest.approx([x["nll"] for x in re],
+                                                                      rel=1e-2)
+
+
+def test_readers_of_other_shapes_or_alphabets_make_no_ensemble():
+    with pytest.raises(WritesmoothError, match="network shape"):
+        rd.ensemble([tiny_reader(), tiny_reader(hidden=8)])
+    with pytest.raises(WritesmoothError, match="alphabet"):
+        rd.ensemble([tiny_reader("lo"), tiny_reader("ol")])
+    with pytest.raises(WritesmoothError, match="two readers"):
+        rd.ensemble([tiny_reader()])
+
+
 @pytest.mark.parametrize("content", [b"", b"not a torch file", None])
 def test_a_bad_reader_file_is_one_error(tmp_path, content):
     path = tmp_path / "reader.pt"

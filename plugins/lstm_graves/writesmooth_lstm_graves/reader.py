@@ -131,11 +131,37 @@ class ReaderNet(nn.Module):
         return logp.transpose(0, 1), n
 
 
+class ReaderEnsemble(nn.Module):
+    """Readers of one architecture trained apart (another seed), read as one (:meth:`Reader.score`):
+    a text's nats are the mean of the members' CTC nats, its reading the first member's. Their
+    frame probabilities cannot be averaged: readers trained apart place a character's CTC spike
+    on different frames, so the mean of two spikes one frame apart reads as blank."""
+
+    def __init__(self, members: Sequence[ReaderNet]) -> None:
+        super().__init__()
+        if not members:
+            raise WritesmoothError("a reader ensemble needs at least one reader")
+        first = members[0].config
+        for m in members[1:]:
+            if m.config != first:
+                raise WritesmoothError("the readers of an ensemble must share one network "
+                                       f"shape ({m.config} is not {first})")
+        self.members = nn.ModuleList(members)
+
+    @property
+    def config(self) -> ReaderConfig:
+        return self.members[0].config
+
+    @property
+    def blank(self) -> int:
+        return self.members[0].blank
+
+
 @dataclass
 class Reader:
     """A loaded reader with what it needs to feed and read it."""
 
-    net: ReaderNet
+    net: ReaderNet | ReaderEnsemble
     alphabet: Alphabet
     scale: tuple[float, float]  # dx, dy are divided by these (the training offsets' std)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -189,11 +215,14 @@ class Reader:
 
     def score(self, offsets: Sequence[np.ndarray], targets: Sequence[np.ndarray]):
         """Per line: the CTC negative log-likelihood (nats) of the encoded text ``targets[i]``
-        given the raw ``offsets[i]``, and the text greedy decoding reads there."""
+        given the raw ``offsets[i]``, and the text greedy decoding reads there (an ensemble:
+        the mean of its members' nats, and its first member's reading)."""
         x, lengths = self.batch(offsets)
-        logp, n = self.net(x, lengths)
-        nll = ctc_nll(logp, n, [torch.from_numpy(t) for t in targets], self.net.blank)
-        return nll, greedy_decode(logp, n, self.alphabet, self.net.blank)
+        nets = self.net.members if isinstance(self.net, ReaderEnsemble) else [self.net]
+        outs = [net(x, lengths) for net in nets]
+        texts = [torch.from_numpy(t) for t in targets]
+        nll = torch.stack([ctc_nll(logp, n, texts, self.net.blank) for logp, n in outs]).mean(0)
+        return nll, greedy_decode(*outs[0], self.alphabet, self.net.blank)
 
 
 def scale_offsets(off: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
@@ -251,11 +280,38 @@ def read(reader: Reader, inks: Sequence[Ink], texts: Sequence[str] | None = None
     return out
 
 
+def _plain_state(net: nn.Module, half: bool) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu", torch.float16 if half and v.is_floating_point() else v.dtype)
+            for k, v in net.state_dict().items()}
+
+
 def reader_dict(r: Reader, *, half: bool = False) -> dict[str, Any]:
-    sd = {k: v.detach().to("cpu", torch.float16 if half and v.is_floating_point() else v.dtype)
-          for k, v in r.net.state_dict().items()}
-    return {"format": FORMAT, "config": r.net.config.to_dict(), "alphabet": r.alphabet.chars,
-            "scale": list(r.scale), "state_dict": sd, "meta": dict(r.meta)}
+    """A reader as a plain dict; an ensemble keeps its members' weights under ``members``."""
+    data = {"format": FORMAT, "config": r.net.config.to_dict(), "alphabet": r.alphabet.chars,
+            "scale": list(r.scale), "meta": dict(r.meta)}
+    if isinstance(r.net, ReaderEnsemble):
+        data["members"] = [_plain_state(m, half) for m in r.net.members]
+    else:
+        data["state_dict"] = _plain_state(r.net, half)
+    return data
+
+
+def ensemble(readers: Sequence[Reader]) -> Reader:
+    """Readers of one shape, alphabet and input scale, trained apart, as one reader
+    (:class:`ReaderEnsemble`); their meta under ``meta["members"]``."""
+    if len(readers) < 2:
+        raise WritesmoothError("an ensemble needs two readers or more")
+    first = readers[0]
+    for r in readers[1:]:
+        if r.alphabet.chars != first.alphabet.chars:
+            raise WritesmoothError("the readers of an ensemble must share one alphabet")
+        if not np.allclose(r.scale, first.scale, rtol=1e-3):
+            raise WritesmoothError(f"the readers of an ensemble must share one input scale "
+                                   f"({r.scale} is not {first.scale})")
+    nets = [m for r in readers for m in (r.net.members if isinstance(r.net, ReaderEnsemble)
+                                         else [r.net])]
+    return Reader(net=ReaderEnsemble(nets).eval(), alphabet=first.alphabet, scale=first.scale,
+                  meta={"members": [dict(r.meta) for r in readers]})
 
 
 def save_reader(r: Reader, path: Path, *, half: bool = False) -> None:
@@ -268,9 +324,13 @@ def load_reader(path: Path) -> Reader:
         raise WritesmoothError(f"{path}: no such reader weights file")
     data = load_tagged(path, "reader weights file", "format", FORMAT)
     try:
-        net = ReaderNet(config=ReaderConfig.from_dict(data["config"]))
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v
-                             for k, v in data["state_dict"].items()})
+        config = ReaderConfig.from_dict(data["config"])
+        states = data["members"] if "members" in data else [data["state_dict"]]
+        nets = [ReaderNet(config=config) for _ in states]
+        for net, state in zip(nets, states):
+            net.load_state_dict({k: v.float() if v.is_floating_point() else v
+                                 for k, v in state.items()})
+        net = nets[0] if "members" not in data else ReaderEnsemble(nets)
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         raise WritesmoothError(f"{path}: reader weights do not match the network ({exc})") from None
     net.eval()
