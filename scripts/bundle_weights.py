@@ -9,7 +9,8 @@ drops the optimizer and resume state of a checkpoint. Prints the size and the la
 that float16 storage makes to any weight. With ``--reader`` the file is a trained reader
 (``writesmooth train --model lstm-graves-reader``), written to ``weights/reader.pt`` the same
 way; several readers (one network shape, trained with other seeds) make one ensemble reader
-that averages their readings (``reader.ReaderEnsemble``). The limit applies to the two bundled files together.
+that scores a text by the mean of their nats (``reader.ReaderEnsemble``). The limit applies to
+the two bundled files together.
 """
 from __future__ import annotations
 

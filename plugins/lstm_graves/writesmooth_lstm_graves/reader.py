@@ -327,10 +327,10 @@ def load_reader(path: Path) -> Reader:
         config = ReaderConfig.from_dict(data["config"])
         states = data["members"] if "members" in data else [data["state_dict"]]
         nets = [ReaderNet(config=config) for _ in states]
-        for net, state in zip(nets, states):
-            net.load_state_dict({k: v.float() if v.is_floating_point() else v
-                                 for k, v in state.items()})
-        net = nets[0] if "members" not in data else ReaderEnsemble(nets)
+        for member, state in zip(nets, states):
+            member.load_state_dict({k: v.float() if v.is_floating_point() else v
+                                    for k, v in state.items()})
+        net = ReaderEnsemble(nets) if "members" in data else nets[0]
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         raise WritesmoothError(f"{path}: reader weights do not match the network ({exc})") from None
     net.eval()
