@@ -24,7 +24,7 @@ TEXTS = ["Hello, world", "The quick brown fox jumps over the lazy dog",
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--candidates", type=int, default=None, help="default: the model's (8)")
+    ap.add_argument("--candidates", type=int, default=None, help="default: the model's (16)")
     ap.add_argument("--text", action="append", default=None)
     args = ap.parse_args()
     model = LstmGraves.load()

@@ -76,7 +76,7 @@ def test_the_bundled_model_writes_word_by_word_and_the_reader_reads_the_words(bu
     the kept drawings read as their words (all but at most two), nothing cut or stalled."""
     (ink,) = LstmGraves.load().write(["The quick brown fox jumps over the lazy dog"], seed=1)
     words = ink.meta["words"]
-    assert ink.meta["search"] == "words" and ink.meta["candidates"] == 8 and len(words) == 9
+    assert ink.meta["search"] == "words" and ink.meta["candidates"] == 16 and len(words) == 9
     right = sum(w["read"] == text for w, text in zip(words, ink.text.split()))
     assert right >= 7, words
     assert not ink.meta["hit_cap"] and not ink.meta["stalled"]

@@ -35,7 +35,7 @@ SEED = typer.Option(None, "--seed", help="Seed: the same seed and weights give t
 CANDIDATES = typer.Option(
     None, "--candidates", min=1,
     help="Drawings of each word (or line); the model keeps the most legible (lstm-graves: the "
-         "one its reader reads best; default 8 with the bundled reader, else 1).")
+         "one its reader reads best; default 16 with the bundled reader, else 1).")
 SEARCH = typer.Option(
     None, "--search",
     help="What the candidates are (lstm-graves): 'words' (default with a reader: each word the "

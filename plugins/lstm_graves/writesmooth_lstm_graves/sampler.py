@@ -78,10 +78,11 @@ MAX_BATCH = 64            # lines per batch; longer texts run as several batches
 SAMPLING_THREADS = 1
 START = (0.0, 0.0, 1.0)   # the input before the first point, as in training
 UNDERFLOW = 1e-12         # phi below this at every position: the window has left the text
-DEFAULT_CANDIDATES = 8    # samples per line where the bundle has a reader, the one it reads
-                          # best kept: read blind, 4 gave 65 against 42 of 100 lines readable
-                          # (one sample), 8 gave 33 against 26 of 60 (four) for about 1.1 x the
-                          # time of four (docs/writing.md, "Candidates"); 1 without a reader
+DEFAULT_CANDIDATES = 16   # drawings of each word (or line) where the bundle has a reader, the
+                          # one it reads best kept: read blind, 4 gave 65 against 42 of 100
+                          # lines readable (one sample), 8 gave 33 against 26 of 60 (four), 16
+                          # gave 133 against 128 of 140 (eight) for 1.2-1.6 x the time, and
+                          # 32 no more than 16 (docs/writing.md, "Candidates"); 1 without a reader
 REDRAWS = 3               # a line the step cap cut, or that stalled, is drawn again at most
                           # this many times: a third halved the scribbles left (docs/writing.md)
 STALL_STEPS = 80          # a window on one character (not the last) longer has stalled: 97 % of

@@ -2,7 +2,7 @@
 
 The best of ``candidates`` whole lines needs one drawing with *every* word right; with a
 nine-word line and letters the network gets right one time in two to six (the `s` of "jumps",
-the `x` of "fox"), even the best of eight seldom has them all. Here each word is drawn
+the `x` of "fox"), even the best of sixteen seldom has them all. Here each word is drawn
 ``candidates`` times from where the line so far ended, the drawing the reader reads best is
 kept, and the next word goes on from the state that drawing ended in, so each word gets its own
 ``candidates`` tries.
