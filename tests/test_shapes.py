@@ -180,3 +180,61 @@ def test_the_stop_rule_on_a_teacher_forced_line_ends_a_word_where_drawing_did():
         ((offsets, window, text),) = sampler.forced_windows(bundle, [ink])
         assert sampler.stop_point(bundle, offsets, window, text, 2) == len(word.offsets)
         assert sampler.stop_point(bundle, offsets[:9], window[:9], text, 5) == 9
+
+
+# --- a t's bar (shapes.has_bar): a preference among a word's drawings, not a redraw ---------
+
+STEM = line(P(5, 0), P(5, 10))                                   # an upright t stem, y down
+
+
+@pytest.mark.parametrize("bar,ok", [
+    (line(P(2, 3), P(8, 3)), True),                              # crossing the stem
+    (line(P(2, 3), P(5, 3)), True),                              # on its left side only
+    (line(P(3, 2), P(8, 3.5)), True),                            # slanted 17 degrees
+    (line(P(2, 9.5), P(8, 9.5)), False),                         # at the foot: a ligature
+    (line(P(4, 3), P(5.5, 3)), False),                           # a tick, too short
+    (line(P(2, 0), P(6, 6)), False),                             # steep: a "V", not a bar
+    (line(P(12, 3), P(18, 3)), False),                           # flat, but beside the stem
+], ids=["crossing", "left side", "slanted", "at the foot", "a tick", "steep", "beside"])
+def test_a_t_has_a_bar_when_a_flat_stroke_reaches_the_upper_part_of_its_stem(bar, ok):
+    points, lifts = strokes_to([STEM, bar])
+    assert shapes.has_bar(points, lifts, np.arange(len(STEM))) is ok
+
+
+def test_a_bar_drawn_after_the_rest_of_the_word_counts():
+    """"te": the t's stem (window on 0), an 'e', then the bar (window already past the word)."""
+    e = [[(7, 8), (10, 6), (8, 5), (7, 8), (10, 10)]]
+    bar = [line(P(2, 3), P(8, 3))]
+    for strokes, missing in [([STEM] + e + bar, 0), ([STEM] + e, 1)]:
+        offs = offsets_of(strokes)
+        window = np.array([0] * len(STEM) + [1] * len(e[0]) + [2] * (len(offs) - len(STEM)
+                                                                     - len(e[0])))
+        assert shapes.unbarred(offs, window, "te", 0, 2) == missing
+    assert shapes.unbarred(offs, np.zeros(len(offs), int) - 1, "te", 0, 2) == 1  # never read
+
+
+def test_a_barred_t_is_preferred_but_an_unbarred_one_is_not_drawn_again(monkeypatch):
+    """Of three drawings of 't', the reader likes the one with the most points best, only the
+    one with the fewest has a bar: that one is kept, in one round; and when none has a bar,
+    the word is kept in one round all the same, marked so."""
+    bundle = moving()
+    fake_reader(monkeypatch, nll=lambda ink: -float(ink.n_points))
+    shortest = {}
+    real = sampler.draw_lines
+
+    def draw_lines(bundle, texts, **kw):
+        lines = real(bundle, texts, **kw)
+        shortest["n"] = min(len(d.offsets) for d in lines)
+        return lines
+
+    monkeypatch.setattr(sampler, "draw_lines", draw_lines)
+    calls = count_draws(monkeypatch)
+    monkeypatch.setattr(search, "unbarred", lambda offsets, window, text, begin, end:
+                        0 if len(offsets) == shortest["n"] else 1)
+    (ink,) = sampler.write_lines(bundle, ["t"], seed=4, candidates=3)
+    assert len(calls) == 1 and ink.meta["steps"] == shortest["n"]
+    assert ink.meta["words"][0]["barred"]
+    monkeypatch.setattr(search, "unbarred", lambda offsets, window, text, begin, end: 1)
+    calls.clear()
+    (ink,) = sampler.write_lines(bundle, ["t"], seed=4, candidates=3)
+    assert len(calls) == 1 and not ink.meta["words"][0]["barred"]
