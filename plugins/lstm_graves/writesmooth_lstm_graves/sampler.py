@@ -596,16 +596,16 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed
     return [max(inks[a:a + candidates], key=_preference) for a in range(0, len(rows), candidates)]
 
 
-def rank(finished: bool, stalled: bool, quality: float, crossed: bool = True,
-         barred: bool = True) -> tuple[bool, bool, bool, bool, float]:
+def rank(finished: bool, stalled: bool, quality: float,
+         crossed: bool = True) -> tuple[bool, bool, bool, float]:
     """The order drawings are kept in (a line's, or a word's; the highest wins): one the window
     finished, with ink on it, before any the cap cut or that drew nothing; then one whose
-    window did not stall; then (a word's) one whose ``x`` is crossed, then one whose ``t``s
-    have a bar (``shapes.py``); among those the best ``quality``."""
-    return finished, not stalled, crossed, barred, quality
+    window did not stall; then (a word's) one whose ``x`` is crossed (``shapes.py``); among
+    those the best ``quality``."""
+    return finished, not stalled, crossed, quality
 
 
-def _preference(ink: Ink) -> tuple[bool, bool, bool, bool, float]:
+def _preference(ink: Ink) -> tuple[bool, bool, bool, float]:
     """:func:`rank` of a line; its quality is how surely the reader reads it as its text (the
     lowest ``read_nll``), or without a reader the highest text margin."""
     quality = (-ink.meta["read_nll"] if "read_nll" in ink.meta

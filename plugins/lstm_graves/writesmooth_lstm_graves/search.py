@@ -34,7 +34,7 @@ from writesmooth import Ink
 from . import sampler as S
 from .network import State
 from .reader import read
-from .shapes import BARRED, CROSSED, reads_as, unbarred, uncrossed
+from .shapes import CROSSED, reads_as, uncrossed
 from .weights import Bundle
 
 BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
@@ -141,15 +141,6 @@ def _crossed(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
         bundle.norm.invert(drawn.offsets), drawn.window, line.text, end - len(word), end) == 0
 
 
-def _barred(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
-    """Whether each ``t`` (:data:`shapes.BARRED`) in a drawing of ``line``'s next word has a
-    bar: the reader reads a ``t`` without one as a ``t`` (``shapes.has_bar``). Only a
-    preference among a word's drawings, never a reason to draw it again."""
-    word, end = line.word(line.w), line.ends[line.w]
-    return BARRED.isdisjoint(word) or unbarred(
-        bundle.norm.invert(drawn.offsets), drawn.window, line.text, end - len(word), end) == 0
-
-
 def _good(line: _Line) -> bool:
     """Whether the next word's best drawing so far will do: it ranks first on the three counts
     of :func:`sampler.rank` (the window finished it without the cap, did not stall, and its
@@ -177,9 +168,8 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
         seen = _read_words(bundle, rows, drawn, primed)
         for line, d, reading in zip(rows, drawn, seen):
             reading["crossed"] = _crossed(line, d, bundle)
-            reading["barred"] = _barred(line, d, bundle)
             pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"],
-                          reading["crossed"], reading["barred"])
+                          reading["crossed"])
             if line.best is None or pref > line.best[0]:  # the first of equals wins
                 line.best = (pref, d, reading)
         for line in todo:
@@ -198,8 +188,7 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
                        any(d.hit_cap for d, _ in line.kept), prime, candidates)
         meta.update(dwell=max(d.dwell for d, _ in line.kept),
                     stalled=any(d.stalled for d, _ in line.kept), search="words",
-                    words=[{k: r[k] for k in ("read", "nll", "crossed", "barred")}
-                           for _, r in line.kept],
+                    words=[{k: r[k] for k in ("read", "nll", "crossed")} for _, r in line.kept],
                     backtracks=line.backtracks)
         if line.redraws:
             meta["redraws"] = line.redraws

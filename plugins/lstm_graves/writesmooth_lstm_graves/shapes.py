@@ -116,60 +116,6 @@ def uncrossed(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, en
                for u in range(begin, end) if text[u] in CROSSED)
 
 
-BARRED = frozenset("t")    # letters that must have a bar; unlike an x, the reader still reads them
-BAR_TILT = 30.0           # degrees: a bar's segments at most this far from the horizontal
-BAR_LENGTH = 0.2          # a bar at least this part of its stem's height across
-BAR_BAND = (-0.15, 0.7)   # where a bar may lie, from the stem's top down, in stem heights
-
-
-def has_bar(points: np.ndarray, lifts: np.ndarray, stem: np.ndarray) -> bool:
-    """Whether a ``t`` whose stem is ``points[stem]`` has a bar anywhere in the word's ink:
-    a run of pen-down segments within :data:`BAR_TILT` of the horizontal, at least
-    :data:`BAR_LENGTH` of the stem's height across, in the upper part of the stem
-    (:data:`BAR_BAND`) and reaching the stem's columns. A bar on one side of the stem counts;
-    so does one drawn after the rest of the word (it usually is). ``points`` ``(N, 2)``
-    absolute (y down), ``lifts[i]`` true where the pen lifts after point ``i``."""
-    if len(stem) < 2:
-        return False
-    sp = points[stem]
-    top, height = float(sp[:, 1].min()), float(np.ptp(sp[:, 1]))
-    if height <= 0:
-        return False
-    x0, x1 = float(sp[:, 0].min()), float(sp[:, 0].max())
-    d = points[1:] - points[:-1]
-    flat = (~np.asarray(lifts[:-1], bool) & (np.abs(d[:, 0]) > 0)
-            & (np.abs(d[:, 1]) <= np.tan(np.radians(BAR_TILT)) * np.abs(d[:, 0])))
-    run: list[int] = []
-    for s in list(np.flatnonzero(flat)) + [-2]:
-        if run and s == run[-1] + 1:
-            run.append(s)
-            continue
-        if run:
-            xs = points[run[0]:run[-1] + 2, 0]
-            ys = points[run[0]:run[-1] + 2, 1]
-            band = (float(ys.mean()) - top) / height
-            if (float(np.ptp(xs)) >= BAR_LENGTH * height
-                    and BAR_BAND[0] <= band <= BAR_BAND[1]
-                    and float(xs.min()) <= x1 and float(xs.max()) >= x0):
-                return True
-        run = [s]
-    return False
-
-
-def unbarred(offsets: np.ndarray, window: np.ndarray, text: str, begin: int, end: int) -> int:
-    """How many letters of :data:`BARRED` in ``text[begin:end]`` (the stretch ``offsets`` drew,
-    un-normalised ``(T, 3)``, ``window`` per point) have no bar (:func:`has_bar`); the bar is
-    looked for in all of the word's ink, from the first point the window read the word on."""
-    own = np.flatnonzero(window >= begin)
-    if not len(own):
-        return sum(text[u] in BARRED for u in range(begin, end))
-    lo = int(own[0])
-    points = np.cumsum(offsets[:, :2], axis=0)[lo:]
-    lifts = offsets[lo:, 2] > 0.5
-    return sum(not has_bar(points, lifts, letter_points(window[lo:], u, False))
-               for u in range(begin, end) if text[u] in BARRED)
-
-
 def reads_as(reading: str, text: str) -> bool:
     """Whether the reader's ``reading`` is ``text``, but for the letters of :data:`CROSSED`,
     which the shape check judges instead: the reader reads a clear crossed ``x`` as "n" at
