@@ -81,7 +81,7 @@ UNDERFLOW = 1e-12         # phi below this at every position: the window has lef
 DEFAULT_CANDIDATES = 16   # drawings of each word (or line) where the bundle has a reader, the
                           # one it reads best kept: read blind, 4 gave 65 against 42 of 100
                           # lines readable (one sample), 8 gave 33 against 26 of 60 (four), 16
-                          # gave 133 against 128 of 140 (eight) for 1.2-1.6 x the time, and
+                          # gave 227 against 216 of 240 (eight) for 1.2-1.6 x the time, and
                           # 32 no more than 16 (docs/writing.md, "Candidates"); 1 without a reader
 REDRAWS = 3               # a line the step cap cut, or that stalled, is drawn again at most
                           # this many times: a third halved the scribbles left (docs/writing.md)
