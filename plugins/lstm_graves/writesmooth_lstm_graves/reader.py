@@ -157,6 +157,11 @@ class ReaderEnsemble(nn.Module):
         return self.members[0].blank
 
 
+def members(net: ReaderNet | ReaderEnsemble) -> list[ReaderNet]:
+    """The readers ``net`` is made of: an ensemble's members, or the one reader."""
+    return list(net.members) if isinstance(net, ReaderEnsemble) else [net]
+
+
 @dataclass
 class Reader:
     """A loaded reader with what it needs to feed and read it."""
@@ -218,8 +223,7 @@ class Reader:
         given the raw ``offsets[i]``, and the text greedy decoding reads there (an ensemble:
         the mean of its members' nats, and its first member's reading)."""
         x, lengths = self.batch(offsets)
-        nets = self.net.members if isinstance(self.net, ReaderEnsemble) else [self.net]
-        outs = [net(x, lengths) for net in nets]
+        outs = [net(x, lengths) for net in members(self.net)]
         texts = [torch.from_numpy(t) for t in targets]
         nll = torch.stack([ctc_nll(logp, n, texts, self.net.blank) for logp, n in outs]).mean(0)
         return nll, greedy_decode(*outs[0], self.alphabet, self.net.blank)
@@ -308,8 +312,7 @@ def ensemble(readers: Sequence[Reader]) -> Reader:
         if not np.allclose(r.scale, first.scale, rtol=1e-3):
             raise WritesmoothError(f"the readers of an ensemble must share one input scale "
                                    f"({r.scale} is not {first.scale})")
-    nets = [m for r in readers for m in (r.net.members if isinstance(r.net, ReaderEnsemble)
-                                         else [r.net])]
+    nets = [m for r in readers for m in members(r.net)]
     return Reader(net=ReaderEnsemble(nets).eval(), alphabet=first.alphabet, scale=first.scale,
                   meta={"members": [dict(r.meta) for r in readers]})
 
