@@ -216,9 +216,38 @@ def test_an_ensemble_scores_a_text_with_the_mean_of_its_members_nats(tmp_path):
                                                                       rel=1e-2)
 
 
-def test_readers_of_other_shapes_or_alphabets_make_no_ensemble():
-    with pytest.raises(WritesmoothError, match="network shape"):
-        rd.ensemble([tiny_reader(), tiny_reader(hidden=8)])
+def test_an_ensemble_may_join_a_pen_reader_and_an_image_reader(tmp_path):
+    """Members of other shapes and inputs: each reads the line as its input (the image
+    member its own image), the nats are still the mean, and the file keeps each member's
+    config."""
+    pen, image = tiny_reader(seed=1), tiny_reader(seed=2, input="image", height=16, hidden=8)
+    both = rd.ensemble([pen, image])
+    lines = [glyph_line(t, np.random.default_rng(4)) for t in ("lol", "lo")]
+    rp, ri, re = rd.read(pen, lines), rd.read(image, lines), rd.read(both, lines)
+    assert [x["nll"] for x in re] == pytest.approx([(p["nll"] + q["nll"]) / 2
+                                                    for p, q in zip(rp, ri)], rel=1e-5)
+    assert [x["read"] for x in re] == [x["read"] for x in rp]
+    rd.save_reader(both, tmp_path / "mixed.pt")
+    back = rd.load_reader(tmp_path / "mixed.pt")
+    assert [m.config.input for m in back.net.members] == ["pen", "image"]
+    assert back.net.members[1].config.hidden == 8
+    assert [x["nll"] for x in rd.read(back, lines)] == pytest.approx([x["nll"] for x in re],
+                                                                      rel=1e-5)
+
+
+def test_an_ensemble_file_of_one_config_still_loads(tmp_path):
+    """Ensemble files written before each member's config was kept hold one ``config``."""
+    both = rd.ensemble([tiny_reader(seed=1), tiny_reader(seed=2)])
+    data = rd.reader_dict(both)
+    del data["configs"]
+    torch.save(data, tmp_path / "old.pt")
+    back = rd.load_reader(tmp_path / "old.pt")
+    line = [glyph_line("lol", np.random.default_rng(5))]
+    assert rd.read(back, line)[0]["nll"] == pytest.approx(rd.read(both, line)[0]["nll"],
+                                                          rel=1e-5)
+
+
+def test_readers_of_other_alphabets_make_no_ensemble():
     with pytest.raises(WritesmoothError, match="alphabet"):
         rd.ensemble([tiny_reader("lo"), tiny_reader("ol")])
     with pytest.raises(WritesmoothError, match="two readers"):

@@ -14,7 +14,9 @@ character; reading it out (greedy CTC decoding) gives the text the reader sees, 
 character error rate of ``writesmooth``'s legibility figures.
 
 Weights files: a plain dict (format ``writesmooth-reader/1``) of tensors and primitives, loaded
-with ``weights_only=True``: config, alphabet, the offset scale, state_dict and meta.
+with ``weights_only=True``: config, alphabet, the offset scale, state_dict and meta; an
+ensemble's file has ``members`` (state dicts) and ``configs`` (one a member) instead of
+``state_dict`` (files written before ``configs`` was added hold members of one ``config``).
 """
 from __future__ import annotations
 
@@ -132,10 +134,11 @@ class ReaderNet(nn.Module):
 
 
 class ReaderEnsemble(nn.Module):
-    """Readers of one architecture trained apart (another seed), read as one (:meth:`Reader.score`):
-    a text's nats are the mean of the members' CTC nats, its reading the first member's. Their
-    frame probabilities cannot be averaged: readers trained apart place a character's CTC spike
-    on different frames, so the mean of two spikes one frame apart reads as blank."""
+    """Readers trained apart (another seed, or another input: the pen's moves or the ink as an
+    image), read as one (:meth:`Reader.score`): a text's nats are the mean of the members' CTC
+    nats, its reading the first member's. Their frame probabilities cannot be averaged: readers
+    trained apart place a character's CTC spike on different frames, so the mean of two spikes
+    one frame apart reads as blank."""
 
     def __init__(self, members: Sequence[ReaderNet]) -> None:
         super().__init__()
@@ -143,13 +146,16 @@ class ReaderEnsemble(nn.Module):
             raise WritesmoothError("a reader ensemble needs at least one reader")
         first = members[0].config
         for m in members[1:]:
-            if m.config != first:
-                raise WritesmoothError("the readers of an ensemble must share one network "
-                                       f"shape ({m.config} is not {first})")
+            if m.config.alphabet_size != first.alphabet_size:
+                raise WritesmoothError("the readers of an ensemble must read one alphabet "
+                                       f"({m.config.alphabet_size} classes, not "
+                                       f"{first.alphabet_size})")
         self.members = nn.ModuleList(members)
 
     @property
     def config(self) -> ReaderConfig:
+        """The first member's: the one whose frames decide whether a line fits its text in
+        training and validation, and whose reading the ensemble's is."""
         return self.members[0].config
 
     @property
@@ -177,21 +183,23 @@ class Reader:
             return int(image_frames(self.image_width(off)))
         return int(frames(len(off)))
 
-    def _unit(self) -> float:
-        """Training units a pixel of the image input."""
-        return self.net.config.pixel * float(np.sqrt(abs(self.scale[0] * self.scale[1])))
+    def _unit(self, c: ReaderConfig) -> float:
+        """Training units a pixel of the image input of a reader configured ``c``."""
+        return c.pixel * float(np.sqrt(abs(self.scale[0] * self.scale[1])))
 
-    def image_width(self, off: np.ndarray) -> int:
+    def image_width(self, off: np.ndarray, c: ReaderConfig | None = None) -> int:
         """Pixels across the image of ``off`` (:meth:`image`), found without drawing it."""
         x = np.concatenate([[0.0], np.cumsum(np.asarray(off, np.float32)[:, 0])]).astype(
             np.float32)  # the points' x, as offsets_to_ink computes them
-        return int(np.ceil((float(x.max()) - float(x.min())) / self._unit())) + 4
+        unit = self._unit(c or self.net.config)
+        return int(np.ceil((float(x.max()) - float(x.min())) / unit)) + 4
 
-    def image(self, off: np.ndarray) -> np.ndarray:
+    def image(self, off: np.ndarray, c: ReaderConfig | None = None) -> np.ndarray:
         """Raw offsets drawn as the image reader sees them: ``(height, W)`` coverage, the line
-        at a fixed scale (``pixel``), its median height in the middle row."""
-        c = self.net.config
-        unit = self._unit()
+        at a fixed scale (``pixel``), its median height in the middle row (``c``: the config
+        of the member to draw for, by default the reader's own)."""
+        c = c or self.net.config
+        unit = self._unit(c)
         ink = offsets_to_ink(np.asarray(off, np.float32))
         if ink.n_points == 0:
             return np.zeros((c.height, 4), np.float32)
@@ -199,15 +207,17 @@ class Reader:
         x0, mid = float(pts[:, 0].min()), float(np.median(pts[:, 1]))
         strokes = [np.stack([(st[:, 0] - x0) / unit + 2.0,
                              (st[:, 1] - mid) / unit + c.height / 2], 1) for st in ink.strokes]
-        return coverage(strokes, self.image_width(off), c.height, c.stroke)
+        return coverage(strokes, self.image_width(off, c), c.height, c.stroke)
 
-    def batch(self, offsets: Sequence[np.ndarray]):
+    def batch(self, offsets: Sequence[np.ndarray], c: ReaderConfig | None = None):
         """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor and the lengths (images:
-        a (B, 1, height, W) tensor and the widths)."""
-        if self.net.config.input == "image":
-            images = [self.image(o) for o in offsets]
+        a (B, 1, height, W) tensor and the widths), as the reader configured ``c`` (by default
+        the reader's own config) reads them."""
+        c = c or self.net.config
+        if c.input == "image":
+            images = [self.image(o, c) for o in offsets]
             widths = torch.tensor([im.shape[1] for im in images])
-            x = torch.zeros(len(images), 1, self.net.config.height, int(widths.max()))
+            x = torch.zeros(len(images), 1, c.height, int(widths.max()))
             for i, im in enumerate(images):
                 x[i, 0, :, :im.shape[1]] = torch.from_numpy(im)
             return x, widths
@@ -222,8 +232,14 @@ class Reader:
         """Per line: the CTC negative log-likelihood (nats) of the encoded text ``targets[i]``
         given the raw ``offsets[i]``, and the text greedy decoding reads there (an ensemble:
         the mean of its members' nats, and its first member's reading)."""
-        x, lengths = self.batch(offsets)
-        outs = [net(x, lengths) for net in members(self.net)]
+        inputs: dict[tuple, tuple] = {}  # members that read the same input share its batch
+        outs = []
+        for net in members(self.net):
+            c = net.config
+            key = (c.input, c.height, c.pixel, c.stroke) if c.input == "image" else (c.input,)
+            if key not in inputs:
+                inputs[key] = self.batch(offsets, c)
+            outs.append(net(*inputs[key]))
         texts = [torch.from_numpy(t) for t in targets]
         nll = torch.stack([ctc_nll(logp, n, texts, self.net.blank) for logp, n in outs]).mean(0)
         return nll, greedy_decode(*outs[0], self.alphabet, self.net.blank)
@@ -295,14 +311,16 @@ def reader_dict(r: Reader, *, half: bool = False) -> dict[str, Any]:
             "scale": list(r.scale), "meta": dict(r.meta)}
     if isinstance(r.net, ReaderEnsemble):
         data["members"] = [_plain_state(m, half) for m in r.net.members]
+        data["configs"] = [m.config.to_dict() for m in r.net.members]
     else:
         data["state_dict"] = _plain_state(r.net, half)
     return data
 
 
 def ensemble(readers: Sequence[Reader]) -> Reader:
-    """Readers of one shape, alphabet and input scale, trained apart, as one reader
-    (:class:`ReaderEnsemble`); their meta under ``meta["members"]``."""
+    """Readers of one alphabet and input scale, trained apart (of one shape or not, reading
+    the pen or the image), as one reader (:class:`ReaderEnsemble`); their meta under
+    ``meta["members"]``."""
     if len(readers) < 2:
         raise WritesmoothError("an ensemble needs two readers or more")
     first = readers[0]
@@ -327,9 +345,11 @@ def load_reader(path: Path) -> Reader:
         raise WritesmoothError(f"{path}: no such reader weights file")
     data = load_tagged(path, "reader weights file", "format", FORMAT)
     try:
-        config = ReaderConfig.from_dict(data["config"])
         states = data["members"] if "members" in data else [data["state_dict"]]
-        nets = [ReaderNet(config=config) for _ in states]
+        configs = data.get("configs") or [data["config"]] * len(states)  # one shape before
+        nets = [ReaderNet(config=ReaderConfig.from_dict(c)) for c in configs]
+        if len(nets) != len(states):
+            raise ValueError(f"{len(configs)} configs for {len(states)} readers")
         for member, state in zip(nets, states):
             member.load_state_dict({k: v.float() if v.is_floating_point() else v
                                     for k, v in state.items()})
