@@ -233,6 +233,12 @@ def test_an_ensemble_may_join_a_pen_reader_and_an_image_reader(tmp_path):
     assert back.net.members[1].config.hidden == 8
     assert [x["nll"] for x in rd.read(back, lines)] == pytest.approx([x["nll"] for x in re],
                                                                       rel=1e-5)
+    pen.meta, image.meta = {"seed": 1}, {"input": "image"}
+    other = tiny_reader(seed=3)
+    other.meta = {"seed": 3}
+    three = rd.ensemble([rd.ensemble([pen, other]), image])  # a bundled pair, and one more
+    assert len(three.net.members) == 3
+    assert three.meta == {"members": [{"seed": 1}, {"seed": 3}, {"input": "image"}]}
 
 
 def test_an_ensemble_file_of_one_config_still_loads(tmp_path):

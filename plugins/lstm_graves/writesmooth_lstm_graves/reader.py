@@ -320,7 +320,7 @@ def reader_dict(r: Reader, *, half: bool = False) -> dict[str, Any]:
 def ensemble(readers: Sequence[Reader]) -> Reader:
     """Readers of one alphabet and input scale, trained apart (of one shape or not, reading
     the pen or the image), as one reader (:class:`ReaderEnsemble`); their meta under
-    ``meta["members"]``."""
+    ``meta["members"]`` (an ensemble among ``readers`` adds its members one by one)."""
     if len(readers) < 2:
         raise WritesmoothError("an ensemble needs two readers or more")
     first = readers[0]
@@ -331,8 +331,10 @@ def ensemble(readers: Sequence[Reader]) -> Reader:
             raise WritesmoothError(f"the readers of an ensemble must share one input scale "
                                    f"({r.scale} is not {first.scale})")
     nets = [m for r in readers for m in members(r.net)]
+    metas = [dict(m) for r in readers for m in (r.meta.get("members", [r.meta]) if
+                                                 isinstance(r.net, ReaderEnsemble) else [r.meta])]
     return Reader(net=ReaderEnsemble(nets).eval(), alphabet=first.alphabet, scale=first.scale,
-                  meta={"members": [dict(r.meta) for r in readers]})
+                  meta={"members": metas})
 
 
 def save_reader(r: Reader, path: Path, *, half: bool = False) -> None:
