@@ -227,6 +227,9 @@ def test_an_ensemble_may_join_a_pen_reader_and_an_image_reader(tmp_path):
     assert [x["nll"] for x in re] == pytest.approx([(p["nll"] + q["nll"]) / 2
                                                     for p, q in zip(rp, ri)], rel=1e-5)
     assert [x["read"] for x in re] == [x["read"] for x in rp]
+    offs = [ink_to_offsets(line) for line in lines]  # a line fits only what every member fits
+    assert [both.frames(o) for o in offs] == [min(pen.frames(o), image.frames(o)) for o in offs]
+    assert any(pen.frames(o) != image.frames(o) for o in offs)
     rd.save_reader(both, tmp_path / "mixed.pt")
     back = rd.load_reader(tmp_path / "mixed.pt")
     assert [m.config.input for m in back.net.members] == ["pen", "image"]

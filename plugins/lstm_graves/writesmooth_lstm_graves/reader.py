@@ -178,10 +178,11 @@ class Reader:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def frames(self, off: np.ndarray) -> int:
-        """The frames the reader reads raw offsets ``off`` as (CTC needs one a character)."""
-        if self.net.config.input == "image":
-            return int(image_frames(self.image_width(off)))
-        return int(frames(len(off)))
+        """The frames the reader reads raw offsets ``off`` as (CTC needs one a character; an
+        ensemble: the fewest any member reads them as)."""
+        return min(int(image_frames(self.image_width(off, net.config))) if
+                   net.config.input == "image" else int(frames(len(off)))
+                   for net in members(self.net))
 
     def _unit(self, c: ReaderConfig) -> float:
         """Training units a pixel of the image input of a reader configured ``c``."""
