@@ -154,8 +154,8 @@ class ReaderEnsemble(nn.Module):
 
     @property
     def config(self) -> ReaderConfig:
-        """The first member's: the one whose frames decide whether a line fits its text in
-        training and validation, and whose reading the ensemble's is."""
+        """The first member's, whose reading the ensemble's is (whether a line fits its text
+        is every member's say: :meth:`Reader.frames`)."""
         return self.members[0].config
 
     @property
