@@ -58,7 +58,8 @@ def test_the_image_reader_draws_a_line_at_a_fixed_scale_and_reads_it_in_columns(
 
 
 @pytest.mark.parametrize("config,message", [({"input": "paper"}, "unknown reader input"),
-                                            ({"input": "image", "height": 20}, "multiple of 16")])
+                                            ({"input": "image", "height": 20}, "multiple of 16"),
+                                            ({"layers": -1}, "0 or more")])
 def test_bad_reader_configs_are_refused(config, message):
     with pytest.raises(WritesmoothError, match=message):
         tiny_reader(**config)
@@ -116,11 +117,13 @@ def glyph_line(text: str, rng: np.random.Generator) -> Ink:
     return Ink(strokes=strokes, text=text)
 
 
-@pytest.mark.parametrize("extra", [{}, {"input": "image"}], ids=["pen", "image"])
+@pytest.mark.parametrize("extra", [{}, {"input": "image"}, {"input": "image", "layers": "0"}],
+                         ids=["pen", "image", "image-local"])
 def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path, extra):
     """Trained on random strings of three letter shapes, it reads new strings nearly right,
     and finds a line's own text far more likely than the same line read as another text;
-    from the pen's offsets or from the ink drawn as an image."""
+    from the pen's offsets or from the ink drawn as an image, with LSTMs or without (a local
+    reader, each frame read from the convolutions alone)."""
     rng = np.random.default_rng(0)
     words = lambda n: ["".join(rng.choice(list("lov"), rng.integers(2, 6))) for _ in range(n)]
     train = [glyph_line(w, rng) for w in words(192)]
@@ -133,6 +136,7 @@ def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path, extra):
     assert result["val_cer"] < 0.1, result
     reader = rd.load_reader(tmp_path / "reader-best.pt")
     assert reader.net.config.input == extra.get("input", "pen")
+    assert (reader.net.lstm is None) == (extra.get("layers") == "0")
     lines = prepare_lines(val, reader.alphabet, reader.frames)
     assert validate(reader, lines)["cer"] == result["val_cer"]
     seen = rd.read(reader, val[:8])

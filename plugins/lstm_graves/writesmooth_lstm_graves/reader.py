@@ -46,7 +46,9 @@ INPUTS = ("pen", "image")
 class ReaderConfig:
     channels: int = 128      # width of the convolutional features
     hidden: int = 160        # LSTM cells per direction
-    layers: int = 2          # stacked bidirectional LSTM layers
+    layers: int = 2          # stacked bidirectional LSTM layers; 0: none, each frame is read
+                             # from the convolutions' features alone (a local reader: about
+                             # two letters wide for images, with no context beyond)
     dropout: float = 0.2     # between LSTM layers and before the output (training only)
     alphabet_size: int = 0   # character classes, unknown included (the CTC blank is one more)
     input: str = "pen"       # "pen": the pen's offsets and lifts; "image": the ink as drawn
@@ -104,10 +106,14 @@ class ReaderNet(nn.Module):
             self.conv1 = nn.Conv1d(3, c.channels, kernel_size=5, stride=2, padding=2)
             self.conv2 = nn.Conv1d(c.channels, c.channels, kernel_size=5, stride=2, padding=2)
             features = c.channels
+        if c.layers < 0:
+            raise WritesmoothError(f"reader layers must be 0 or more, got {c.layers}")
         self.lstm = nn.LSTM(features, c.hidden, num_layers=c.layers, bidirectional=True,
-                            batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
+                            batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0) \
+            if c.layers else None
         self.drop = nn.Dropout(c.dropout)
-        self.out = nn.Linear(2 * c.hidden, c.alphabet_size + 1)  # the last class is the blank
+        self.out = nn.Linear(2 * c.hidden if c.layers else features,
+                             c.alphabet_size + 1)  # the last class is the blank
 
     @property
     def blank(self) -> int:
@@ -125,10 +131,11 @@ class ReaderNet(nn.Module):
             h = F.gelu(self.conv1(x.transpose(1, 2)))
             h = F.gelu(self.conv2(h)).transpose(1, 2)
             n = frames(lengths).clamp(min=1, max=h.shape[1])
-        packed = nn.utils.rnn.pack_padded_sequence(h, n.cpu(), batch_first=True,
-                                                   enforce_sorted=False)
-        h, _ = self.lstm(packed)
-        h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
+        if self.lstm is not None:
+            packed = nn.utils.rnn.pack_padded_sequence(h, n.cpu(), batch_first=True,
+                                                       enforce_sorted=False)
+            h, _ = self.lstm(packed)
+            h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
         logp = self.out(self.drop(h)).log_softmax(-1)
         return logp.transpose(0, 1), n
 
