@@ -168,3 +168,52 @@ def test_model_card_reader_figure_is_what_evaluate_prints(bundled, shared_iam, r
     assert figures["lines"] == 1438 and figures["skipped"] == 0
     assert figures["cer"] == pytest.approx(cer, abs=0.0005)
     assert figures["nats_per_char"] == pytest.approx(per_char, abs=0.005)
+
+
+def _script(name: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "scripts" / name
+
+
+def test_self_training_set_keeps_drawings_the_readers_read_as_their_text(bundled, tmp_path):
+    """scripts/self_training_set.py on a small jsonl dataset: each distinct transcript the
+    alphabet writes is drawn, the kept drawings (after the real lines with --mix) are marked
+    synthetic and read by the bundled readers as their text; a text with a character outside
+    the alphabet is not drawn; a bad split is one error line and exit code 2."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from writesmooth.data.io import read_inks, write_inks
+    from writesmooth.ink import Ink
+    from writesmooth_lstm_graves import reader as rd
+
+    line = [np.array([[0, 0], [10, 20], [20, 0]], np.float32)]
+    texts = ["the cat", "a dog", "the cat", "Zoo"]  # one repeated, one with Z (unknown)
+    data = tmp_path / "lines.jsonl"
+    write_inks([Ink(strokes=line, text=t, id=f"l{i}") for i, t in enumerate(texts)], data)
+    out = tmp_path / "self.jsonl"
+    done = subprocess.run([sys.executable, str(_script("self_training_set.py")), str(data),
+                           "--split", "all", "-o", str(out), "--workers", "2", "--tries", "4",
+                           "--mix"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "of 2 texts kept" in done.stdout and "after 4 real lines" in done.stdout
+    inks = read_inks(out)
+    assert [i.text for i in inks[:4]] == texts and not any("synthetic" in i.meta
+                                                          for i in inks[:4])
+    drawn = inks[4:]
+    assert drawn and {i.text for i in drawn} <= {"the cat", "a dog"}
+    assert len({i.text for i in drawn}) == len(drawn)  # a text is kept once
+    assert all(i.meta["synthetic"] and 1 <= i.meta["try"] <= 4 for i in drawn)
+    bundle = LstmGraves.load().bundle
+    for ink, seen in zip(drawn, rd.read(bundle.reader, drawn)):
+        assert ink.n_points > 10
+        assert seen["read"].replace(" ", "") == ink.text.replace(" ", ""), (seen, ink.text)
+    assert not list(tmp_path.glob("*.part*"))
+    bad = subprocess.run([sys.executable, str(_script("self_training_set.py")), str(data),
+                          "--split", "nosuch", "-o", str(tmp_path / "x.jsonl")],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "split" in bad.stderr and not (tmp_path / "x.jsonl").exists()
