@@ -13,7 +13,8 @@ later round, up to ``--tries`` times. ``--workers`` processes (one thread each) 
 N-th text; a worker's texts, seed and rounds do not depend on how fast the others go, so a run
 is repeatable. ``--mix`` writes the split's real lines first, then the kept drawings: the file
 to train on (``writesmooth train --data OUT.jsonl --split all``). The kept drawings carry
-``meta.synthetic`` and the round (``try``) that drew them. docs/model-card.md, "Self-training".
+``meta.synthetic`` and the round (``try``) that drew them. docs/model-card.md, "Training on
+its own readable drawings".
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def worker(k: int, n: int, texts: list[str], weights: str | None, bias: float, t
     from writesmooth.data.jsonl import jsonl_lines
     from writesmooth.plugins import get_toolkit
     from writesmooth_lstm_graves import sampler
+    from writesmooth_lstm_graves.convert import offsets_to_ink
     from writesmooth_lstm_graves.reader import read
     from writesmooth_lstm_graves.shapes import CROSSED, uncrossed
 
@@ -79,15 +81,14 @@ def worker(k: int, n: int, texts: list[str], weights: str | None, bias: float, t
                 break
             batch = sorted(todo[:BATCH], key=len)
             lines = sampler.draw_lines(b, batch, bias=bias, generator=generator)
-            inks = [sampler._to_ink(b, d.offsets, primed=False, text=t, meta={})
-                    for d, t in zip(lines, batch)]
-            for t, d, ink, seen in zip(batch, lines, inks, read(b.reader, inks)):
+            raw = [b.norm.invert(d.offsets) for d in lines]  # in the data's units
+            inks = [offsets_to_ink(r, text=t, meta={}) for r, t in zip(raw, batch)]
+            for t, d, r, ink, seen in zip(batch, lines, raw, inks, read(b.reader, inks)):
                 count[t] += 1
                 drawn += 1
                 if d.stalled or d.hit_cap or not read_as(seen["read"], t):
                     continue
-                if not CROSSED.isdisjoint(t) and uncrossed(b.norm.invert(d.offsets), d.window,
-                                                           t, 0, len(t)):
+                if not CROSSED.isdisjoint(t) and uncrossed(r, d.window, t, 0, len(t)):
                     continue
                 kept.add(t)
                 ink.id = f"self-{k}-{len(kept)}"
