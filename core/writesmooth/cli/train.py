@@ -1,6 +1,7 @@
 """``writesmooth train``: train one or more registered models on a dataset loaded once."""
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -25,6 +26,22 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
         if not sep or not key.strip():
             raise WritesmoothError(f"--set expects FIELD=VALUE, got '{pair}'")
         out[key.strip()] = value.strip()
+    return out
+
+
+def parse_letter_weights(pairs: list[str]) -> dict[str, float]:
+    """``["x=10", "z=4"]`` -> ``{"x": 10.0, "z": 4.0}``: one character each, a weight above 0."""
+    out: dict[str, float] = {}
+    for pair in pairs:
+        letter, sep, raw = pair.rpartition("=")
+        try:
+            weight = float(raw)
+        except ValueError:
+            weight = math.nan
+        if not sep or len(letter) != 1 or not weight > 0 or math.isinf(weight):
+            raise WritesmoothError(f"--letter-weight expects LETTER=WEIGHT, one character and a "
+                                   f"weight above 0 (such as x=10), got '{pair}'")
+        out[letter] = weight
     return out
 
 
@@ -87,6 +104,11 @@ def train(
     json_log: Optional[Path] = typer.Option(None, "--json-log",
                                             help="Write one JSON object per batch to this file."),
     sets: list[str] = typer.Option([], "--set", help="Config override FIELD=VALUE (repeatable)."),
+    letter_weight: list[str] = typer.Option(
+        [], "--letter-weight",
+        help="LETTER=WEIGHT: the loss on the points drawn for LETTER counts WEIGHT times "
+             "(lstm-graves, with --init-weights: its attention window finds the points; "
+             "repeatable). See docs/training.md."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir",
                                              help="Dataset cache folder (default ~/.cache/writesmooth)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write a dataset cache."),
@@ -126,6 +148,7 @@ def train(
         if "train" not in cls.capabilities:
             raise NotImplementedCapability(f"model '{cls.name}' cannot train: not implemented")
     overrides = parse_sets(sets)
+    letter_weights = parse_letter_weights(letter_weight)
     starts = {cls.name: _init_weights(cls, init_weights) for cls in classes} if init_weights else {}
     quiet = not is_main_process()
     train_inks, val_inks = load_splits(data, split, val_split, quiet=quiet, cache_dir=cache_dir,
@@ -144,6 +167,8 @@ def train(
             "lines_dir": lines_dir or folder / "lines", "show": show, "precision": precision,
             "threads": threads,
         }
+        if letter_weights:
+            extra["letter_weights"] = letter_weights
         if checkpoint_steps:
             extra["checkpoint_steps"] = checkpoint_steps
         log_path = json_log

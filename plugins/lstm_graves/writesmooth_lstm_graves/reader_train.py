@@ -152,6 +152,9 @@ def train_reader(name: str, train: Sequence[Ink], val: Sequence[Ink], options: T
     checkpoint and gives the best validation figures."""
     out = Path(options.out)
     run = run or TrainRun(model_name=name, out=out, options=options)
+    if options.extra.get("letter_weights"):
+        raise WritesmoothError(f"--letter-weight: '{name}' does not weight letters (only the "
+                               f"synthesis network, lstm-graves, does)")
     if options.extra.get("threads"):
         torch.set_num_threads(int(options.extra["threads"]))
     if options.max_lines is not None:

@@ -54,7 +54,8 @@ from writesmooth import Ink, WritesmoothError
 from writesmooth.api import DEFAULT_BIAS
 
 from . import convert
-from .batching import Example, collate, prepare
+from .batching import Example, prepare
+from .emphasis import windows
 from .evaluate import line_nlls
 from .fast_step import FastStepper, MixtureSampler, StateRing
 from .network import State
@@ -663,19 +664,10 @@ def forced_windows(bundle: Bundle, inks: Sequence[Ink], *,
     :func:`batching.prepare`."""
     examples = prepare(inks, alphabet=bundle.alphabet, norm=bundle.norm,
                        conditional=True).examples
-    out, dev = [], _device(bundle)
-    with cpu_threads(None, dev), torch.inference_mode():
-        for at in range(0, len(examples), batch_size):
-            part = examples[at:at + batch_size]
-            x, chars, char_mask, _, _ = collate(part).tensors(dev)
-            pad = torch.zeros(len(part), 1, device=dev)  # the slot past the end, position U
-            _, _, _, extras = bundle.net(x, torch.cat([chars, pad.long()], 1),
-                                         torch.cat([char_mask, pad], 1), keep_phi=True)
-            phi = extras["phi"].float().cpu().numpy()  # (T, B, U + 1)
-            for b, e in enumerate(part):
-                window = phi[:e.points, b, :len(e.chars) + 1].argmax(1)
-                out.append((bundle.norm.invert(e.offsets), window, e.ink.text))
-    return out
+    with cpu_threads(None, _device(bundle)):
+        found = windows(bundle.net, examples, batch_size=batch_size)
+    return [(bundle.norm.invert(e.offsets), window, e.ink.text)
+            for e, window in zip(examples, found)]
 
 
 def stop_point(bundle: Bundle, offsets: np.ndarray, window: np.ndarray, text: str,

@@ -20,7 +20,7 @@ import torch
 from writesmooth import DEFAULT_BIAS, Ink, TrainOptions, TrainRun, WritesmoothError
 from writesmooth.errors import first_line
 
-from . import distributed
+from . import distributed, emphasis
 from .alphabet import Alphabet
 from .batching import (collate, describe_skipped, epoch_batches, prepare, raw_offsets,
                        require_lines, shard)
@@ -183,6 +183,7 @@ class Trainer:
             self.net.load_state_dict(self.init.net.state_dict())
             self.progress["init_weights"] = str(o.init_weights)
             self.progress["init_steps"] = int(self.init.meta.get("step") or 0)
+        self._setup_emphasis(saved)
         self.precision = pick_precision(o.extra.get("precision"), d.device)
         self.model = self.net
         if d.enabled:
@@ -190,6 +191,37 @@ class Trainer:
 
             self.model = DistributedDataParallel(
                 self.net, device_ids=[d.device] if d.device.type == "cuda" else None)
+
+    def _setup_emphasis(self, saved) -> None:
+        """``--letter-weight``: the points drawn for those letters, found with the weights the
+        run starts from, or those of the run being resumed (``emphasis.py``)."""
+        self.emphasis_note: str | None = None
+        asked = dict(self.options.extra.get("letter_weights") or {})
+        kept = self.progress.get("emphasis") if saved is not None else None
+        if kept is not None:
+            if asked and asked != kept["weights"]:
+                raise WritesmoothError(f"{self.ckpt_path}: cannot resume with different options "
+                                       f"(--letter-weight {kept['weights']!r} -> {asked!r}); use "
+                                       f"the options of the interrupted run, or a new --out")
+        elif asked:
+            if not self.config.conditional:
+                raise WritesmoothError(f"--letter-weight: '{self.name}' reads no text, so it has "
+                                       f"no letters to weight")
+            if saved is not None:
+                raise WritesmoothError(f"{self.ckpt_path}: cannot resume with different options "
+                                       f"(--letter-weight none -> {asked!r}); use a new --out")
+            if self.init is None:
+                raise WritesmoothError("--letter-weight needs --init-weights: a trained network's "
+                                       "attention window finds the points drawn for a letter")
+            emphasis.check_letters(asked, self.alphabet)
+            with torch.no_grad():
+                found = emphasis.find_points(self.net, self.train_set.examples, asked)
+            kept = {"weights": asked, **found}
+            self.progress["emphasis"] = kept
+        else:
+            return
+        emphasis.apply(self.train_set.examples, kept)
+        self.emphasis_note = emphasis.describe(kept["weights"], kept)
 
     # --- saving --------------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:
@@ -207,7 +239,8 @@ class Trainer:
                 "processes": self.d.world, "precision": self.precision, "torch": str(torch.__version__),
                 "train_lines": len(self.lengths), "val_lines": len(self.val_set.examples),
                 **({"init_weights": p["init_weights"], "init_steps": p.get("init_steps", 0)}
-                   if p.get("init_weights") else {})}
+                   if p.get("init_weights") else {}),
+                **({"letter_weights": p["emphasis"]["weights"]} if p.get("emphasis") else {})}
 
     def checkpoint(self) -> None:
         if not self.d.main:
@@ -435,6 +468,8 @@ class Trainer:
             f"{len(self.val_set.examples)} validation lines; {n_params:,} parameters; "
             f"{self.per_epoch} batches per epoch on {self.d.device}"
             + (f" x {self.d.world} processes" if self.d.enabled else ""))
+        if self.emphasis_note:
+            self.reporter.print(self.emphasis_note)
         if skipped:
             self.reporter.warn(f"skipped {skipped} line{'s' if skipped != 1 else ''}: training "
                                f"{describe_skipped(self.train_set.skipped)}; validation "
