@@ -217,3 +217,63 @@ def test_self_training_set_keeps_drawings_the_readers_read_as_their_text(bundled
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     assert "split" in bad.stderr and not (tmp_path / "x.jsonl").exists()
+
+
+def test_x_rates_counts_drawings_of_a_word_consistently(bundled):
+    """scripts/x_rates.py: per word, the drawings whose x is crossed, that read right, both,
+    and the strict counterparts, each at most what it narrows; the same seed, the same counts;
+    a word without an x is one error line and exit code 2."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(_script("x_rates.py")), *args],
+                              capture_output=True, text=True, timeout=300)
+
+    args = ["-n", "6", "--text", "a fox ran", "--word", "fox", "--text", "six", "--word", "six"]
+    first, again = run(*args), run(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == again.stdout
+    rows = {line.split()[0]: [int(v) for v in line.split()[1:6]]
+            for line in first.stdout.splitlines()[1:]}
+    assert set(rows) == {"fox", "six", "total"}
+    for crossed, reads, both, strict, strict_reads in rows.values():
+        assert both <= min(crossed, reads) and strict <= crossed
+        assert strict_reads <= min(strict, both)
+    assert rows["total"] == [a + b for a, b in zip(rows["fox"], rows["six"])]
+    assert all(v <= 6 for v in rows["fox"] + rows["six"])
+    bad = run("-n", "2", "--text", "a cat", "--word", "cat")
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "with an x" in bad.stderr
+
+
+def test_first_drawings_reads_one_drawing_of_each_writable_transcript(bundled, tmp_path):
+    """scripts/first_drawings.py on a small jsonl dataset: the transcripts with a character
+    outside the alphabet are left out, the figures are counts of the rest; a bad split is one
+    error line and exit code 2."""
+    import re
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from writesmooth.data.io import write_inks
+    from writesmooth.ink import Ink
+
+    line = [np.array([[0, 0], [10, 20], [20, 0]], np.float32)]
+    data = tmp_path / "lines.jsonl"
+    write_inks([Ink(strokes=line, text=t, id=f"l{i}")
+                for i, t in enumerate(["the cat", "a dog ran", "Zoo"])], data)
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(_script("first_drawings.py")), "--data",
+                               str(data), *args], capture_output=True, text=True, timeout=300)
+
+    done = run("--split", "all")
+    assert done.returncode == 0, done.stderr
+    got = re.search(r"^2 lines of all: read as their text (\d+), words read right (\d+) of 5, "
+                    r"stalled or cut (\d+), median reader loss [\d.]+ nats", done.stdout, re.M)
+    assert got, done.stdout
+    right, words, cut = map(int, got.groups())
+    assert right <= 2 and words <= 5 and cut <= 2 and (right == 0 or words >= 2)
+    bad = run("--split", "nosuch")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
