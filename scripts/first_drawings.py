@@ -1,7 +1,7 @@
 """How readable weights' first drawings are: one drawing of each of N real transcripts, read.
 
     python scripts/first_drawings.py --data ../shared/iam-ondb [--weights W] [-n 480]
-                                     [--split testset_v] [--threads 1]
+                                     [--split testset_v] [--seed 0] [--threads 1]
 
 The first ``n`` transcripts of ``--split`` that the weights can write (every character in their
 alphabet) are each drawn once as a whole line at the default bias, without the word search, in
@@ -39,9 +39,11 @@ def fail(message: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True, help="the dataset (IAM-OnDB folder)")
-    ap.add_argument("--weights", type=Path, default=None, help="default: the bundled weights")
+    ap.add_argument("--weights", type=lambda v: None if v == "default" else Path(v), default=None,
+                    help="a weights file, or 'default' (the default): the bundled weights")
     ap.add_argument("-n", type=int, default=480, help="transcripts (%(default)s)")
     ap.add_argument("--split", default="testset_v", help="%(default)s; 'all' for every line")
+    ap.add_argument("--seed", type=int, default=0, help="the batches' seeds are SEED + first line")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -63,7 +65,7 @@ def main() -> None:
     for at in range(0, len(texts), BATCH):
         part = texts[at:at + BATCH]
         drawn = S.draw_lines(bundle, part, bias=DEFAULT_BIAS,
-                             generator=torch.Generator().manual_seed(at))
+                             generator=torch.Generator().manual_seed(args.seed + at))
         inks = [S._to_ink(bundle, d.offsets, primed=False, text=t) for d, t in zip(drawn, part)]
         for d, text, seen in zip(drawn, part, read(bundle.reader, inks)):
             cut += bool(d.hit_cap or d.stalled)

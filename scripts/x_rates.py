@@ -63,7 +63,8 @@ def counts(bundle, text: str, word: str, n: int, seed: int) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--weights", type=Path, default=None, help="default: the bundled weights")
+    ap.add_argument("--weights", type=lambda v: None if v == "default" else Path(v), default=None,
+                    help="a weights file, or 'default' (the default): the bundled weights")
     ap.add_argument("-n", type=int, default=96, help="drawings of each word (%(default)s)")
     ap.add_argument("--seed", type=int, default=100,
                     help="seed of the first word's batch, the next word's is one more")
