@@ -56,7 +56,7 @@ def main() -> None:
     except WritesmoothError as err:
         fail(str(err))
     texts = [t for t in (ink.text.strip() for ink in lines)
-             if t and all(c in bundle.alphabet.chars for c in t)][:args.n]
+             if t and not bundle.alphabet.unknown_chars(t)][:args.n]
     if not texts:
         fail(f"no transcript of {args.split} that these weights can write")
     started = time.perf_counter()

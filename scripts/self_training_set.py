@@ -48,7 +48,7 @@ def read_as(reading: str, text: str) -> bool:
 def texts_of(inks, alphabet) -> list[str]:
     """The distinct transcripts of ``inks`` that ``alphabet`` writes, in a fixed random order."""
     texts = sorted({ink.text.strip() for ink in inks} - {""})
-    texts = [t for t in texts if all(c in alphabet.chars for c in t)]
+    texts = [t for t in texts if not alphabet.unknown_chars(t)]
     random.Random(0).shuffle(texts)
     return texts
 

@@ -214,8 +214,7 @@ class Trainer:
                 raise WritesmoothError("--letter-weight needs --init-weights: a trained network's "
                                        "attention window finds the points drawn for a letter")
             emphasis.check_letters(asked, self.alphabet)
-            with torch.no_grad():
-                found = emphasis.find_points(self.net, self.train_set.examples, asked)
+            found = emphasis.find_points(self.net, self.train_set.examples, asked)
             kept = {"weights": asked, **found}
             self.progress["emphasis"] = kept
         else:
