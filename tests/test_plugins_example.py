@@ -73,14 +73,44 @@ def test_without_the_plugin_xyz_is_unknown(iam_line_file, tmp_path):
         "error: no renderer for output suffix '.xyz' of out.xyz (known: .png, .svg)"]
 
 
-def test_candidates_for_a_model_that_takes_none_is_one_error_line(installed_example,
-                                                                   iam_line_file, tmp_path):
+def test_the_declared_option_becomes_a_flag_with_its_help(installed_example, tmp_path):
+    done = run_with(installed_example, "smooth", "--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "--window" in done.stdout
+    assert "(example-model) Points averaged for each point" in " ".join(done.stdout.split())
+    without = run_with(tmp_path, "smooth", "--help", cwd=tmp_path)
+    assert "--window" not in without.stdout
+
+
+def test_the_declared_option_reaches_the_model(installed_example, tmp_path):
+    import numpy as np
+    import writesmooth
+    from writesmooth.data.io import write_inks
+
+    zigzag = np.stack([np.arange(40.0) * 10, np.tile([0.0, 40.0], 20)], axis=1)
+    write_inks([writesmooth.Ink(strokes=[zigzag], text="zigzag")], tmp_path / "z.json")
+    heights = {}
+    for window in ("1", "9"):
+        done = run_with(installed_example, "smooth", "z.json", "--model", "example-model",
+                        "--window", window, "-o", f"w{window}.xyz", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        rows = [ln.split() for ln in (tmp_path / f"w{window}.xyz").read_text().splitlines()
+                if ln and not ln.startswith("#")]
+        ys = np.array([float(r[1]) for r in rows])
+        assert len(ys) == 40
+        heights[window] = np.ptp(ys[5:-5])
+    assert heights["1"] == 40.0  # a window of one point leaves the zigzag as it was
+    assert heights["9"] < 10.0   # nine points averaged flatten it
+
+
+def test_an_option_another_model_declares_is_one_error_line(installed_example, iam_line_file,
+                                                            tmp_path):
     iam_line_file.rename(tmp_path / "x.xml")
     done = run_with(installed_example, "smooth", "x.xml", "--model", "example-model",
                     "--text", "hello", "--candidates", "2", "-o", "out.svg", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: model 'example-model' does not take --candidates (it writes one sample per line)"]
+        "error: model 'example-model' does not take --candidates (its smooth takes --window)"]
 
 
 def test_the_example_model_smooths_in_process(installed_example, monkeypatch):

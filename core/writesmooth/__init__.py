@@ -1,20 +1,30 @@
 """writesmooth: handwriting synthesis and smoothing (Graves 2013) as a plugin toolkit.
 
-The public contract for plugin authors: :class:`Model`, :class:`Renderer`, :class:`InkFormat`,
-:class:`DatasetLayout`, :data:`hookimpl`, :data:`DEFAULT_BIAS`, and the :class:`Ink` type they all
-exchange.
+The public contract for plugin authors: :class:`Model` (with :func:`option` declarations and
+:data:`NOTICES`), :class:`Renderer`, :class:`InkFormat`, :class:`DatasetLayout`,
+:data:`hookimpl`, :data:`DEFAULT_BIAS`, the :class:`Ink` type they all exchange, the training
+options and events (:mod:`writesmooth.events`, :mod:`writesmooth.training`), and :mod:`writesmooth.report` for telling the
+user something. Plugins import nothing else of writesmooth, and never ``writesmooth.cli``.
 """
-from .api import (CAPABILITIES, DEFAULT_BIAS, DatasetLayout, InkFormat, Model, Renderer,
-                  TrainOptions, TrainRun)
+from . import report
+from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, DatasetLayout, FigureOptions, InkFormat,
+                  Model, Renderer, TrainOptions, TrainRun, add_notice, notices, option)
+from .devices import resolve_device
 from .errors import (InkFormatError, NotImplementedCapability, PluginError,
                      WritesmoothError)
+from .events import Attention, BatchEnd, EpochEnd, TrainEnd, TrainHistory
+from .training import TrainEvents
+from .files import atomic_write
 from .hookspecs import hookimpl
 from .ink import Ink, stack_lines
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "Ink", "InkFormat", "InkFormatError",
-    "Model", "NotImplementedCapability", "PluginError", "Renderer", "TrainOptions", "TrainRun",
-    "WritesmoothError", "__version__", "hookimpl", "stack_lines",
+    "Attention", "BatchEnd", "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "EpochEnd",
+    "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
+    "NotImplementedCapability", "PluginError", "Renderer", "TrainEnd", "TrainEvents",
+    "TrainHistory", "TrainOptions", "TrainRun", "WritesmoothError", "__version__",
+    "add_notice", "atomic_write", "hookimpl", "notices", "option", "report", "resolve_device",
+    "stack_lines",
 ]

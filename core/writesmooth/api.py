@@ -1,4 +1,5 @@
-"""The public base classes a plugin author subclasses: Model, Renderer, InkFormat, DatasetLayout.
+"""The public contract a plugin author codes against: Model (with its option declarations and
+notices), Renderer, InkFormat, DatasetLayout, and the training options and run.
 
 This contract is documented in docs/writing-plugins.md and kept stable.
 """
@@ -6,31 +7,69 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 from .errors import NotImplementedCapability
+from .events import FigureOptions, TrainOptions, TrainRun  # noqa: F401  (part of the contract)
 from .ink import Ink
 
-#: The sampling bias used when none is given (docs/writing.md, "The bias": the more legible of
-#: 0.75 and 1.0 in a blind reading of 100 lines with the bundled lstm-graves weights).
+#: The sampling bias used when none is given (docs/writing.md, "The bias").
 DEFAULT_BIAS = 1.0
 
 CAPABILITIES = ("train", "write", "smooth", "evaluate")
 DOCS_HINT = "see docs/writing-plugins.md"
 
 
+#: Where a model puts what the user should be told about a line it wrote (a line cut by the
+#: step cap, a word drawn again): ``ink.meta[NOTICES]`` is a list of sentences, each shown by
+#: the command line as a warning and by other front ends as they see fit.
+NOTICES = "notices"
+
+
+def add_notice(ink: Ink, message: str) -> None:
+    """Append ``message`` to ``ink.meta[NOTICES]``."""
+    ink.meta.setdefault(NOTICES, []).append(message)
+
+
+def notices(ink: Ink) -> list[str]:
+    """The messages a model left on ``ink`` for the user (none: an empty list)."""
+    return list(ink.meta.get(NOTICES) or [])
+
+
+def option(default: Any = None, *, help: str, min: float | None = None,
+           choices: Sequence[str] | None = None) -> Any:
+    """One field of a model's option declaration (a dataclass): its default (``None``: the
+    model decides), the help text of its flag, and optionally a lower bound or the allowed
+    values. ``writesmooth write/smooth/train`` turn each field into ``--field-name``."""
+    meta: dict[str, Any] = {"help": help}
+    if min is not None:
+        meta["min"] = min
+    if choices is not None:
+        meta["choices"] = tuple(choices)
+    return field(default=default, metadata=meta)
+
+
 class Model:
     """A handwriting model. Subclass it, set ``name`` and ``capabilities``, implement those.
 
     Class attributes:
-      name          unique model name used on the command line (``--model NAME``)
-      capabilities  subset of ``{"train", "write", "smooth", "evaluate"}``
-      description   one line shown by ``writesmooth models``
+      name            unique model name used on the command line (``--model NAME``)
+      capabilities    subset of ``{"train", "write", "smooth", "evaluate"}``
+      description     one line shown by ``writesmooth models``
+      aliases         other names the original pywritesmooth options may use (``lstm``)
+      write_options   a dataclass of the extra options ``write`` takes (fields made with
+      smooth_options  :func:`option`), or ``None``; the command line turns each field into a
+      train_options   flag, and passes an instance as ``options=`` (``TrainOptions.model`` for
+                      training). A model without a declaration gets no ``options`` argument.
     """
 
     name: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[str]] = frozenset()
     description: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    write_options: ClassVar[type | None] = None
+    smooth_options: ClassVar[type | None] = None
+    train_options: ClassVar[type | None] = None
 
     # --- weights ------------------------------------------------------------------------
     @classmethod
@@ -46,6 +85,17 @@ class Model:
     def parameter_count(self) -> int | None:
         return None
 
+    # --- text ---------------------------------------------------------------------------
+    def unknown_chars(self, text: str) -> set[str]:
+        """Characters of ``text`` this model cannot write (none, unless it says so)."""
+        return set()
+
+    def replace_unknown(self, text: str) -> str:
+        """``text`` with each character the model cannot write replaced by the closest text it
+        can write (``--replace-unknown``), character by character: front ends may call it on
+        single characters to say what changed."""
+        return text
+
     # --- capabilities -------------------------------------------------------------------
     def _missing(self, action: str):
         raise NotImplementedCapability(
@@ -58,50 +108,36 @@ class Model:
         cls._missing(cls, "train")  # type: ignore[arg-type]
 
     def write(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS, seed: int | None = None,
-              style: Ink | None = None) -> list[Ink]:
-        """Write each text as one line of handwriting; return one Ink per text."""
-        self._missing("write")
+              style: Ink | None = None, **options: Any) -> list[Ink]:
+        """Write each text as one line of handwriting; return one Ink per text, in order.
 
-    def smooth(self, sample: Ink, *, bias: float = DEFAULT_BIAS, seed: int | None = None) -> Ink:
-        """Rewrite ``sample`` (an Ink with its text) more neatly, in its own style."""
+        Implement this or :meth:`write_stream` (the other then comes for free)."""
+        if type(self).write_stream is Model.write_stream:
+            self._missing("write")
+        done: dict[int, Ink] = dict(self.write_stream(texts, bias=bias, seed=seed, style=style,
+                                                      **options))
+        return [done[i] for i in range(len(texts))]
+
+    def write_stream(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS,
+                     seed: int | None = None, style: Ink | None = None,
+                     **options: Any) -> Iterator[tuple[int, Ink]]:
+        """Yield ``(index, ink)`` for each text as soon as its line is final, in any order;
+        every index once. A model that writes all lines at once need not implement it: the
+        default yields :meth:`write`'s lines when they are all done."""
+        if type(self).write is Model.write:
+            self._missing("write")
+        yield from enumerate(self.write(texts, bias=bias, seed=seed, style=style, **options))
+
+    def smooth(self, sample: Ink, *, bias: float = DEFAULT_BIAS, seed: int | None = None,
+               **options: Any) -> Ink:
+        """Rewrite ``sample`` (one line of handwriting with its text) more neatly, in its own
+        style. Front ends call it once per line and show each line as it returns."""
         self._missing("smooth")
 
     def evaluate(self, inks: Sequence[Ink]) -> dict[str, Any]:
         """Mean negative log-likelihood: ``nats_per_sequence``, ``nats_per_point``, ``lines``,
         ``points``."""
         self._missing("evaluate")
-
-
-@dataclass
-class TrainOptions:
-    """Options shared by every trainer; models read what applies to them."""
-
-    out: Path = Path("runs")                 # folder for checkpoints, weights, plots
-    epochs: int = 10                          # passes over the training lines
-    batch_size: int = 32                      # lines per batch
-    lr: float | None = None                   # learning rate; None = the model's default
-    device: str = "auto"                      # auto | cpu | cuda | cuda:N
-    resume: bool = False                      # continue the run found in ``out``
-    seed: int = 0                             # seeds every random generator
-    max_lines: int | None = None              # use only the first N training lines
-    max_steps: int | None = None              # stop after N optimizer steps
-    json_log: Path | None = None              # one JSON object per batch
-    overrides: dict[str, str] = field(default_factory=dict)  # --set FIELD=VALUE
-    checkpoint_minutes: float = 5.0           # also checkpoint every this many minutes
-    init_weights: Path | None = None          # start a new run from these trained weights
-    extra: dict[str, Any] = field(default_factory=dict)      # options for listener plugins
-
-
-@dataclass
-class TrainRun:
-    """What training-event listeners receive as ``run``."""
-
-    model_name: str
-    out: Path
-    options: TrainOptions
-    write: Callable[[Sequence[str]], list[Ink]] | None = None  # draw samples mid-training
-    want_attention: bool = False  # a listener sets this to receive attention maps in batches
-    state: dict[str, Any] = field(default_factory=dict)        # listeners' scratch space
 
 
 class Renderer:

@@ -52,26 +52,33 @@ def register_commands(app):
 @hookspec
 def on_train_start(run):
     """Training is about to begin. ``run`` is a :class:`writesmooth.TrainRun`: the model name,
-    the output folder, the options, and ``run.write(texts)`` for drawing samples mid-training.
+    the output folder, the options (``run.options.figures`` says what to draw), the unit of
+    its losses (``run.loss_unit``), what it has done so far (``run.history``, when resumed),
+    and ``run.write(texts)`` for drawing samples mid-training where the model can write.
+    Fired by the core (:class:`writesmooth.TrainEvents`) for every trainer.
     """
 
 
 @hookspec
 def on_batch_end(run, batch):
-    """A training batch finished. ``batch`` is a dict with at least ``step``, ``epoch``, ``loss``
-    (nats per point), ``points`` and ``seconds``; models with attention add ``attention``
-    (a dict with ``phi`` of shape (T, U), ``window`` of shape (T, V) and ``text``) when a listener
-    asked for it through ``run.want_attention``.
+    """An optimizer step finished. ``batch`` is a :class:`writesmooth.BatchEnd`: ``step``,
+    ``epoch``, ``loss`` (in ``run.loss_unit``), ``points``, ``seconds``, ``lr``, ``inks`` (the
+    batch's lines), and ``attention`` (a :class:`writesmooth.Attention`: ``phi`` (T, U),
+    ``window`` (T, V), ``text``) when a listener asked for it by setting
+    ``run.want_attention`` and the model has an attention window.
     """
 
 
 @hookspec
 def on_epoch_end(run, epoch):
-    """An epoch finished. ``epoch`` is a dict with ``epoch``, ``train_loss``, ``val_loss``
-    (nats per sequence, or ``None``) and ``best`` (whether this epoch is the best so far)."""
+    """An epoch finished. ``epoch`` is a :class:`writesmooth.EpochEnd`: ``epoch``, ``step``,
+    ``train_loss`` and ``val_loss`` (in ``run.loss_unit``; ``None`` without validation),
+    ``best`` (these weights were kept as the best so far) and ``metrics`` (other figures, e.g.
+    ``val_nats_per_sequence`` or ``val_cer``)."""
 
 
 @hookspec
 def on_train_end(run, result):
-    """Training ended. ``result`` is a dict with ``weights`` (path of the best weights),
-    ``checkpoint`` (path of the last checkpoint) and the final figures."""
+    """Training ended. ``result`` is a :class:`writesmooth.TrainEnd`: ``weights`` (the best
+    weights), ``checkpoint`` (the last checkpoint), ``steps``, ``best_epoch``, ``metrics``; a
+    listener appends the paths of the figures it drew to ``result.figures``."""

@@ -221,6 +221,30 @@ class Toolkit:
             raise WritesmoothError(f"unknown model '{name}' (registered: {known})")
         return self.models[name].obj
 
+    def default_model(self, capability: str) -> str:
+        """The model used when none is named: the first (by name, as ``writesmooth models``
+        lists them) that has ``capability`` and bundled weights; else the first with the
+        capability that needs no weights; else one clear error."""
+        able = [(name, e.obj) for name, e in sorted(self.models.items())
+                if capability in e.obj.capabilities]
+        for name, cls in able:
+            if cls.default_weights() is not None:
+                return name
+        if able:
+            return able[0][0]
+        raise WritesmoothError(f"no registered model can {capability} "
+                               f"(registered: {', '.join(sorted(self.models)) or 'none'})")
+
+    def model_by_alias(self, alias: str) -> str:
+        """A model name for ``alias`` (a name, or one of a model's ``aliases``)."""
+        if alias in self.models:
+            return alias
+        for name, e in sorted(self.models.items()):
+            if alias in e.obj.aliases:
+                return name
+        raise WritesmoothError(f"unknown model '{alias}' (registered: "
+                               f"{', '.join(sorted(self.models)) or 'none'})")
+
     def renderer_for(self, path: Path) -> Renderer:
         suffix = Path(path).suffix.lower()
         if suffix not in self.renderers:

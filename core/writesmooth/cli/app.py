@@ -13,7 +13,8 @@ from .. import __version__
 from .console import LOG_LEVELS, console, log, setup_logging, state
 
 # (module under writesmooth.cli, attribute, command name); a typer sub-app when the
-# attribute is a Typer. One module per command keeps each small.
+# attribute is a Typer. One module per command keeps each small. write, smooth and train also
+# get a flag for every option a registered model declares for them (model_options.py).
 CORE_COMMANDS = [
     ("plugins", "plugins", "plugins"),
     ("models", "models", "models"),
@@ -50,20 +51,23 @@ def _root(
     log.info("writesmooth %s: %s", __version__, shlex.join(state.argv))
 
 
-def build_app(*, with_plugins: bool = True) -> typer.Typer:
+def build_app() -> typer.Typer:
     app = typer.Typer(
         name="writesmooth", add_completion=False, no_args_is_help=True,
         context_settings={"help_option_names": ["-h", "--help"]},
         pretty_exceptions_enable=False, rich_markup_mode="rich")
     app.callback()(_root)
+    from .model_options import COMMANDS, with_model_options
+
     for module, attr, name in CORE_COMMANDS:
         obj = getattr(importlib.import_module(f"writesmooth.cli.{module}"), attr)
         if isinstance(obj, typer.Typer):
             app.add_typer(obj, name=name)
+        elif name in COMMANDS:
+            app.command(name)(with_model_options(name, obj))
         else:
             app.command(name)(obj)
-    if with_plugins:
-        _add_plugin_commands(app)
+    _add_plugin_commands(app)
     return app
 
 

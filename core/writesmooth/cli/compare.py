@@ -19,7 +19,7 @@ from ..errors import WritesmoothError, first_line
 from ..plugins import get_toolkit
 from . import options as o
 from .console import console, log
-from .write import resolve_device
+from ..devices import resolve_device
 
 NA = "n/a"
 

@@ -1,11 +1,15 @@
-"""The one rich Console for output, one for errors, and the shared CLI state."""
+"""The one rich Console for output, one for errors, the reporter that shows plugins' messages
+and progress bars on them, and the shared CLI state."""
 from __future__ import annotations
 
 import logging
 import logging.handlers
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+
+from ..report import Progress, Reporter
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -57,3 +61,46 @@ def setup_logging(log_file: Path | None, level: str) -> None:
         log.addHandler(handler)
     else:
         log.addHandler(logging.NullHandler())
+
+
+class ConsoleProgress(Progress):
+    """A rich progress bar on the console; closing it leaves the finished bar on screen."""
+
+    def __init__(self, total: float | None, description: str, completed: float,
+                 fields: dict[str, str]) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import Progress as RichProgress
+
+        columns = [TextColumn("[bold]{task.description}"), BarColumn(bar_width=24),
+                   MofNCompleteColumn()]
+        columns += [TextColumn(f"{name} {{task.fields[{name}]}}") for name in fields]
+        columns += [TimeElapsedColumn(), TimeRemainingColumn()]
+        self._bar = RichProgress(*columns, console=console, transient=False)
+        self._bar.start()
+        self._task = self._bar.add_task(description, total=total, completed=completed, **fields)
+
+    def advance(self, n: float = 1, **fields: Any) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=n, **{k: str(v) for k, v in fields.items()})
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+class ConsoleReporter(Reporter):
+    """What ``writesmooth`` installs: messages on the console, warnings on stderr, rich bars;
+    everything also goes to the log file."""
+
+    def info(self, message: str) -> None:
+        console.print(message, markup=False, highlight=False)
+        log.info(message)
+
+    def warn(self, message: str) -> None:
+        warn(message)
+
+    def progress(self, total: float | None, description: str, *, completed: float = 0,
+                 fields: dict[str, str] | None = None) -> Progress:
+        return ConsoleProgress(total, description, completed, dict(fields or {}))

@@ -31,7 +31,9 @@ FIGURES = {
 
 
 def evaluate(
-    model: str = typer.Option("lstm-graves", "--model", "-m", help="Registered model name."),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", show_default=False,
+        help="Registered model (default: the first that can evaluate and has bundled weights)."),
     weights: Optional[Path] = typer.Option(None, "--weights",
                                            help="Weights file (default: the model's bundled weights)."),
     data: Path = typer.Option(..., "--data", help="Dataset: the IAM-OnDB folder (or a cache)."),
@@ -45,11 +47,13 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Mean NLL (nats) per line and per point of whole lines, end-of-stroke included, offsets
-    standardised with the model's training statistics: Graves' Table 4 units. For the reader
-    (lstm-graves-reader): its character error rate and CTC nats per character."""
+    standardised with the model's training statistics: Graves' Table 4 units. A model may report
+    other figures (a reader: its character error rate and CTC nats per character)."""
     from ..plugins import get_toolkit
 
-    cls = get_toolkit().model(model)
+    tk = get_toolkit()
+    model = model or tk.default_model("evaluate")
+    cls = tk.model(model)
     if "evaluate" not in cls.capabilities:
         raise NotImplementedCapability(f"model '{model}' cannot evaluate: not implemented")
     loaded = cls.load(weights, device=device)  # a bad weights file fails before data loading

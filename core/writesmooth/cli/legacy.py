@@ -18,14 +18,16 @@ import typer
 from ..errors import WritesmoothError
 from .console import console, error_line
 
-MODEL_NAMES = {"lstm": "lstm-graves", "gan": "gan-stub"}
 DEFAULT_MODEL_FILE = "hwSynthesis.pt"
 DEFAULT_HW_PREFIX = str(Path("samples") / "hw")
 DEFAULT_PLOT_PREFIX = str(Path("plots") / "phi")
 
 
 def _model_name(short: str) -> str:
-    return MODEL_NAMES.get(short.lower(), short)
+    """The original tool's short names (``lstm``, ``gan``) are the aliases models declare."""
+    from ..plugins import get_toolkit
+
+    return get_toolkit().model_by_alias(short.lower())
 
 
 def _numbered(prefix: str, n: int, suffix: str) -> Path:

@@ -8,7 +8,8 @@ import traceback
 import typer
 
 from ..errors import WritesmoothError
-from .console import error_line, log, state
+from ..report import set_reporter
+from .console import ConsoleReporter, error_line, log, state
 
 
 def _debugging(argv: list[str]) -> bool:
@@ -27,6 +28,7 @@ def run(argv: list[str] | None = None, *, prog_name: str = "writesmooth") -> int
     argv = list(sys.argv[1:] if argv is None else argv)
     state.debug = False
     state.argv = argv
+    previous = set_reporter(ConsoleReporter())
     try:
         from .app import build_app
 
@@ -44,6 +46,8 @@ def run(argv: list[str] | None = None, *, prog_name: str = "writesmooth") -> int
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
         _report(exc, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), argv)
         return 2
+    finally:
+        set_reporter(previous)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ InkML trace groups) has each line smoothed on its own and stacked as a page.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 import typer
 
@@ -16,9 +16,8 @@ from ..errors import WritesmoothError
 from ..ink import Ink
 from . import options as o
 from .console import console, log
-from .write import (BIAS, BIASES, CANDIDATES, DEVICE, MODEL, REPLACE, SEARCH, SEED, WEIGHTS,
-                    candidate_options, check_output, load_model, parse_biases, replacer, save,
-                    warn_lines)
+from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS, check_known,
+                     check_output, collect, load_model, parse_biases, replacer, save)
 
 
 def read_lines(path: Path, text: Optional[str]) -> list[Ink]:
@@ -48,8 +47,6 @@ def smooth(
     bias: float = BIAS,
     biases: Optional[str] = BIASES,
     seed: Optional[int] = SEED,
-    candidates: Optional[int] = CANDIDATES,
-    search: Optional[str] = SEARCH,
     out: Path = typer.Option(Path("smooth.png"), "-o", "--out",
                              help="Output: .svg/.png figure, or .inkml/.json/.jsonl strokes."),
     side_by_side: bool = typer.Option(False, "--side-by-side",
@@ -60,26 +57,29 @@ def smooth(
     color: str = o.COLOR,
     background: str = o.BACKGROUND,
     height: Optional[int] = o.HEIGHT,
+    model_options: Optional[dict[str, Any]] = None,
 ) -> None:
     """Rewrite a handwriting sample more legibly while keeping its style."""
     writer = check_output(out)
     bias_list = parse_biases(biases, bias)
     lines = read_lines(sample, text)
-    m = load_model(model, weights, "smooth", device)
-    extra = candidate_options(m.smooth, m, candidates=candidates, search=search)
+    m, extra = load_model(model, weights, "smooth", device, model_options or {})
     if replace_unknown:
         fix = replacer(m)
         lines = [ink.replace(text=fix(ink.text)) for ink in lines]
+    check_known(m, [ink.text for ink in lines])
     pages, labels = [], []
     for b in bias_list:
-        page = []
-        for ink in lines:
-            new = m.smooth(ink, bias=b, seed=seed, **extra)
-            if seed is None:  # later lines and bias rows reuse the drawn seed: reproducible
-                seed = new.meta.get("seed")
-            page.append(new)
-        warn_lines(page)
-        pages.append(page)
+        def each_line() -> Iterator[tuple[int, Ink]]:
+            nonlocal seed
+            for i, ink in enumerate(lines):
+                new = m.smooth(ink, bias=b, seed=seed, **extra)
+                if seed is None:  # later lines and bias rows reuse the drawn seed: reproducible
+                    seed = new.meta.get("seed")
+                yield i, new
+
+        what = f"smoothing (bias {b:g})" if len(bias_list) > 1 else "smoothing"
+        pages.append(collect(each_line(), len(lines), what))
         labels.append(f"bias {b:g}" if biases is not None else ("smoothed" if side_by_side else ""))
     log.info("smooth: %s, %d line(s), biases %s, seed %s", sample, len(lines), bias_list, seed)
     if side_by_side and writer is None:

@@ -1,14 +1,13 @@
 """``writesmooth train``: train one or more registered models on a dataset loaded once."""
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from ..api import TrainOptions, TrainRun
+from ..api import FigureOptions, TrainOptions, TrainRun
 from ..errors import NotImplementedCapability, WritesmoothError
 from .console import console, log
 
@@ -26,22 +25,6 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
         if not sep or not key.strip():
             raise WritesmoothError(f"--set expects FIELD=VALUE, got '{pair}'")
         out[key.strip()] = value.strip()
-    return out
-
-
-def parse_letter_weights(pairs: list[str]) -> dict[str, float]:
-    """``["x=10", "z=4"]`` -> ``{"x": 10.0, "z": 4.0}``: one character each, a weight above 0."""
-    out: dict[str, float] = {}
-    for pair in pairs:
-        letter, sep, raw = pair.rpartition("=")
-        try:
-            weight = float(raw)
-        except ValueError:
-            weight = math.nan
-        if not sep or len(letter) != 1 or not weight > 0 or math.isinf(weight):
-            raise WritesmoothError(f"--letter-weight expects LETTER=WEIGHT, one character and a "
-                                   f"weight above 0 (such as x=10), got '{pair}'")
-        out[letter] = weight
     return out
 
 
@@ -78,8 +61,10 @@ def load_splits(data: Path, split: str, val_split: str | None, *, quiet: bool = 
 
 
 def train(
-    model: list[str] = typer.Option(["lstm-graves"], "--model", "-m",
-                                    help="Model to train; repeat to train several in turn."),
+    model: list[str] = typer.Option(
+        [], "--model", "-m", show_default=False,
+        help="Model to train; repeat to train several in turn (default: the first that can "
+             "train and has bundled weights)."),
     data: Path = typer.Option(..., "--data", help="Dataset: the IAM-OnDB folder (or a cache)."),
     split: str = typer.Option(DEFAULT_SPLIT, "--split",
                               help="Training split(s), joined by +; 'all' for every line."),
@@ -104,11 +89,6 @@ def train(
     json_log: Optional[Path] = typer.Option(None, "--json-log",
                                             help="Write one JSON object per batch to this file."),
     sets: list[str] = typer.Option([], "--set", help="Config override FIELD=VALUE (repeatable)."),
-    letter_weight: list[str] = typer.Option(
-        [], "--letter-weight",
-        help="LETTER=WEIGHT: the loss on the points drawn for LETTER counts WEIGHT times "
-             "(lstm-graves, with --init-weights: its attention window finds the points; "
-             "repeatable). See docs/training.md."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir",
                                              help="Dataset cache folder (default ~/.cache/writesmooth)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write a dataset cache."),
@@ -136,19 +116,23 @@ def train(
     lines_dir: Optional[Path] = typer.Option(None, "--lines-dir",
                                              help="Folder of --draw-lines (default OUT/MODEL/lines)."),
     show: bool = typer.Option(False, "--show", help="Open the figures in a window at the end."),
+    model_options: Optional[dict[str, Any]] = None,
 ) -> None:
     """Train handwriting models (Graves 2013 protocol by default): progress, validation each
     epoch, best weights kept, checkpoints to --resume from. See docs/training.md."""
     from ..plugins import get_toolkit
 
+    from . import model_options as declared
+
     tk = get_toolkit()
-    names = list(dict.fromkeys(model))  # each model once, in the order given
+    names = list(dict.fromkeys(model)) or [tk.default_model("train")]  # each once, in order
     classes = [tk.model(name) for name in names]  # an unknown name fails before any loading
     for cls in classes:
         if "train" not in cls.capabilities:
             raise NotImplementedCapability(f"model '{cls.name}' cannot train: not implemented")
     overrides = parse_sets(sets)
-    letter_weights = parse_letter_weights(letter_weight)
+    given = model_options or {}
+    own = {cls.name: declared.build(cls, "train", given) for cls in classes}
     starts = {cls.name: _init_weights(cls, init_weights) for cls in classes} if init_weights else {}
     quiet = not is_main_process()
     train_inks, val_inks = load_splits(data, split, val_split, quiet=quiet, cache_dir=cache_dir,
@@ -158,19 +142,12 @@ def train(
                       f"validation lines ({val_split})")
     for cls in classes:
         folder = out / cls.name
-        extra: dict[str, Any] = {
-            "plots": None if no_plots else (plots or folder / "plots"),
-            "attention_every": attention_every,
-            "attention_dir": attention_dir or folder / "attention",
-            "sample_every": sample_every, "samples_dir": samples_dir or folder / "samples",
-            "test_model": list(test_model), "draw_lines": draw_lines,
-            "lines_dir": lines_dir or folder / "lines", "show": show, "precision": precision,
-            "threads": threads,
-        }
-        if letter_weights:
-            extra["letter_weights"] = letter_weights
-        if checkpoint_steps:
-            extra["checkpoint_steps"] = checkpoint_steps
+        figures = FigureOptions(
+            plots=None if no_plots else (plots or folder / "plots"),
+            attention_every=attention_every, attention_dir=attention_dir or folder / "attention",
+            sample_every=sample_every, samples_dir=samples_dir or folder / "samples",
+            test_model=list(test_model), draw_lines=draw_lines,
+            lines_dir=lines_dir or folder / "lines", show=show)
         log_path = json_log
         if json_log is not None and len(classes) > 1:  # one log per model, side by side
             log_path = json_log.with_name(f"{json_log.stem}.{cls.name}{json_log.suffix}")
@@ -178,7 +155,9 @@ def train(
                                device=device, resume=resume, seed=seed, max_lines=max_lines,
                                max_steps=max_steps, json_log=log_path, overrides=overrides,
                                checkpoint_minutes=checkpoint_minutes,
-                               init_weights=starts.get(cls.name), extra=extra)
+                               checkpoint_steps=checkpoint_steps, precision=precision,
+                               threads=threads, init_weights=starts.get(cls.name),
+                               figures=figures, model=own[cls.name])
         run = TrainRun(model_name=cls.name, out=folder, options=options)
         result = cls.train(train_inks, val_inks, options, run)
         log.info("trained %s: %s", cls.name, result)

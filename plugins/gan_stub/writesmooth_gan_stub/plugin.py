@@ -13,6 +13,7 @@ class GanStub(writesmooth.Model):
     name = "gan-stub"
     capabilities = frozenset()  # nothing yet: every action answers with one clear error
     description = "placeholder for a GAN handwriting model (not implemented)"
+    aliases = ("gan",)  # the original pywritesmooth name
 
     @classmethod
     def train(cls, train, val, options, run=None):

@@ -1,14 +1,15 @@
 """The writesmooth.Model classes of this plugin. torch is imported inside the methods, so
 ``writesmooth models`` never pays for it. Each capability delegates to its own module:
-trainer.py (train), evaluate.py (evaluate), sampler.py (write, smooth); the reader's are
+trainer.py (train), evaluate.py (evaluate), writing.py (write, smooth); the reader's are
 reader_train.py and reader.py."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import writesmooth
-from writesmooth.api import DEFAULT_BIAS
+from writesmooth import DEFAULT_BIAS, option
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -23,10 +24,25 @@ def weights_to_load(cls: type[writesmooth.Model], weights: Path | None) -> Path:
     return Path(path)
 
 
+@dataclass
+class SearchOptions:
+    """What ``write`` and ``smooth`` take beyond the core's options (docs/writing.md)."""
+
+    candidates: Optional[int] = option(
+        None, min=1, help="Drawings of each word (or line); the one the bundled reader reads "
+                          "best is kept (default 16 with the reader, else 1).")
+    search: Optional[str] = option(
+        None, choices=("words", "lines"),
+        help="What the candidates are: each word (default with the reader) or whole lines.")
+
+
 class LstmGraves(writesmooth.Model):
     name = "lstm-graves"
     capabilities = frozenset({"train", "write", "smooth", "evaluate"})
     description = "Graves (2013) synthesis network: attention LSTM + mixture density output"
+    aliases = ("lstm",)
+    write_options = SearchOptions
+    smooth_options = SearchOptions
     window = 10  # default K; 0 makes the unconditional prediction network
 
     def __init__(self, bundle: Any) -> None:
@@ -80,25 +96,30 @@ class LstmGraves(writesmooth.Model):
 
         return evaluate_bundle(self.bundle, inks)
 
-    # candidates: drawings of each word (search='words', the default where a reader is bundled)
-    # or of each line (search='lines'), the best kept; score: 'reader' (the default where a
-    # reader is bundled) or 'margin' (the network's own text margin, whole lines only)
-    def write(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS,
-              seed: int | None = None, style: writesmooth.Ink | None = None,
-              candidates: int | None = None, score: str | None = None,
-              search: str | None = None) -> list[writesmooth.Ink]:
-        from .sampler import write_lines
+    def unknown_chars(self, text: str) -> set[str]:
+        return set(self.bundle.alphabet.unknown_chars(text))
 
-        return write_lines(self.bundle, list(texts), bias=bias, seed=seed, style=style,
-                           candidates=candidates, score=score, search=search)
+    def replace_unknown(self, text: str) -> str:
+        return self.bundle.alphabet.replace_unknown(text)
+
+    def write_stream(self, texts: Sequence[str], *, bias: float = DEFAULT_BIAS,
+                     seed: int | None = None, style: writesmooth.Ink | None = None,
+                     options: SearchOptions | None = None
+                     ) -> Iterator[tuple[int, writesmooth.Ink]]:
+        from .writing import write_stream
+
+        o = options or SearchOptions()
+        return write_stream(self.bundle, list(texts), bias=bias, seed=seed, style=style,
+                            candidates=o.candidates, search=o.search)
 
     def smooth(self, sample: writesmooth.Ink, *, bias: float = DEFAULT_BIAS,
-               seed: int | None = None, candidates: int | None = None,
-               score: str | None = None, search: str | None = None) -> writesmooth.Ink:
-        from .sampler import smooth_sample
+               seed: int | None = None, options: SearchOptions | None = None
+               ) -> writesmooth.Ink:
+        from .writing import smooth_sample
 
-        return smooth_sample(self.bundle, sample, bias=bias, seed=seed, candidates=candidates,
-                             score=score, search=search)
+        o = options or SearchOptions()
+        return smooth_sample(self.bundle, sample, bias=bias, seed=seed,
+                             candidates=o.candidates, search=o.search)
 
 
 class LstmGravesUncond(LstmGraves):

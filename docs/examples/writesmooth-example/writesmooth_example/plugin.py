@@ -1,15 +1,26 @@
 """The plugin module named by the entry point: a model and a renderer, registered by two hooks.
 
-Everything here uses only the public contract (``writesmooth.Model``, ``writesmooth.Renderer``,
-``writesmooth.Ink``, ``writesmooth.hookimpl``), so it keeps working as writesmooth grows.
+Everything here uses only the public contract (``writesmooth.Model``, ``writesmooth.option``,
+``writesmooth.Renderer``, ``writesmooth.Ink``, ``writesmooth.hookimpl``), so it keeps working as
+writesmooth grows.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 import writesmooth
+
+
+@dataclass
+class SmoothOptions:
+    """The extra option ``smooth`` takes: ``writesmooth smooth`` shows it as ``--window``."""
+
+    window: Optional[int] = writesmooth.option(
+        None, min=1, help="Points averaged for each point (default: 3 + 2 x the bias).")
 
 
 class ExampleModel(writesmooth.Model):
@@ -18,10 +29,12 @@ class ExampleModel(writesmooth.Model):
     name = "example-model"
     capabilities = frozenset({"smooth"})
     description = "example plugin: moving-average smoothing (docs/writing-plugins.md)"
+    smooth_options = SmoothOptions
 
-    def smooth(self, sample, *, bias=writesmooth.DEFAULT_BIAS, seed=None):
+    def smooth(self, sample, *, bias=writesmooth.DEFAULT_BIAS, seed=None, options=None):
         # A larger bias means a neater result, as for the real models: a wider window.
-        window = 3 + 2 * int(round(max(bias, 0.0)))
+        window = (options.window if options is not None and options.window
+                  else 3 + 2 * int(round(max(bias, 0.0))))
         kernel = np.ones(window, np.float32) / window
         strokes = []
         for stroke in sample.strokes:
