@@ -102,7 +102,6 @@ def code_blocks(path: Path) -> list[str]:
 @pytest.mark.parametrize("source", [
     "docs/examples/writesmooth-example/pyproject.toml",
     "docs/examples/writesmooth-example/writesmooth_example/plugin.py",
-    "plugins/gan_stub/pyproject.toml",
     "plugins/gan_stub/writesmooth_gan_stub/plugin.py",
 ])
 def test_the_tutorial_shows_the_real_files(source):
@@ -117,3 +116,12 @@ def test_doc_links_resolve():
             continue
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
             assert (page.parent / target).exists(), f"{page.name}: broken link {target}"
+
+
+def test_the_tutorial_names_every_public_name():
+    import writesmooth
+
+    text = (DOCS / "writing-plugins.md").read_text()
+    missing = [n for n in writesmooth.__all__ if not n.startswith("_") and n != "CAPABILITIES"
+               and n != "stack_lines" and f"`{n}" not in text and n not in text]
+    assert not missing, f"docs/writing-plugins.md should name {missing}"
