@@ -8,8 +8,10 @@ Prints, from one run on this machine:
   cold       load_dataset(PATH, use_cache=False): everything writesmooth does on a first load
              except writing the cache (pairing, splits and skip report included), with the
              default number of processes (one per idle core), then with 1 and with 2
+  careful    the cold load again with every file through the lxml reader (data/iam_xml.py),
+             the byte-level fast path (data/iam_fast.py) switched off: what the fast path is worth
   ratio      reference / cold (default); also of CPU seconds (this process and its workers),
-             which depend less on what else the machine is doing
+             which depend less on what else the machine is doing; and reference / careful
   cache      size of the .npz cache written by a first load
   warm       wall time of `writesmooth data stats PATH --json` in a fresh interpreter with the
              cache in place (best and median of 5), start-up included
@@ -58,6 +60,22 @@ def reference_load(path: Path) -> tuple[int, int]:
         for file in sorted(folder.rglob("*.xml")):
             parse(file.read_bytes())
     return lines, points
+
+
+def careful_load(path: Path):
+    """``load_dataset(path, use_cache=False)`` with the fast path declining every file, so each
+    one is parsed by the careful reader. Its worker processes are forked and inherit the switch;
+    where they would be spawned instead, it runs in this process alone."""
+    from writesmooth.data import iam_parse
+    from writesmooth.data.dataset import load_dataset
+
+    fast = iam_parse.fast_line
+    iam_parse.fast_line = lambda data: None
+    try:
+        return load_dataset(path, use_cache=False,
+                            workers=None if sys.platform.startswith("linux") else 1)
+    finally:
+        iam_parse.fast_line = fast
 
 
 def cpu_seconds() -> float:
@@ -118,12 +136,18 @@ def main() -> None:
     for n in (1, 2):
         t, _ = timed(load_dataset, path, use_cache=False, workers=n)
         print(f"  cold load with {n} process(es)     {t:7.2f} s   {timed.cpu:.2f} CPU s")
+    careful, _ = timed(careful_load, path)
+    careful_cpu = timed.cpu
+    print(f"  cold load, careful reader only   {careful:7.2f} s   {careful_cpu:.2f} CPU s "
+          "(no byte-level fast path)")
     ref, (ref_lines, ref_points) = timed(reference_load, path)
     ref_cpu = timed.cpu
     print(f"reference (lxml loop, 1 process)  {ref:7.2f} s   {ref_lines:,} line files, "
           f"{ref_points:,} points, {ref_cpu:.2f} CPU s")
     print(f"ratio reference / cold            {ref / cold:7.2f} x   (CPU seconds: "
           f"{ref_cpu / cold_cpu:.2f} x)")
+    print(f"  without the fast path           {ref / careful:7.2f} x   (CPU seconds: "
+          f"{ref_cpu / careful_cpu:.2f} x)")
 
     with tempfile.TemporaryDirectory() as tmp:
         first, ds = timed(load_dataset, path, cache_dir=tmp)

@@ -31,13 +31,13 @@ IAM_LINE = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def project_root() -> Path:
     """The repository root (where pyproject.toml is)."""
     return ROOT
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_iam() -> Path:
     """``../shared/iam-ondb`` (the real IAM-OnDB files); the test is skipped where it is absent."""
     if not (SHARED_IAM / "lineStrokes-all.tar.gz").is_file():

@@ -1,12 +1,13 @@
-"""The real IAM-OnDB in ``../shared/iam-ondb`` (skipped where it is absent): the counts the
-issue asks for, the CLI on it, and exports that read back equal. The database is read once per
-session into a cache in a temporary folder; the other tests use that cache."""
+"""The real IAM-OnDB in ``../shared/iam-ondb`` (skipped where it is absent): its known line and
+split counts, the CLI on it, and exports that read back equal. The database is read once per
+test run into a cache in a temporary folder; the other tests use that cache."""
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
+from conftest import SHARED_IAM
 
 from writesmooth.data.dataset import load_dataset
 from writesmooth.data.io import read_ink, read_inks
@@ -16,10 +17,13 @@ pytestmark = [pytest.mark.shared, pytest.mark.slow]
 SPLIT_LINES = {"trainset": 5355, "testset_v": 1438, "testset_t": 1518, "testset_f": 2886}
 
 
-@pytest.fixture(scope="session")
-def shared_cache(shared_iam, tmp_path_factory):
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    # the ``shared_iam`` fixture is per test, which a fixture kept for the module cannot use
+    if not (SHARED_IAM / "lineStrokes-all.tar.gz").is_file():
+        pytest.skip(f"real IAM-OnDB data not found at {SHARED_IAM}")
     cache = tmp_path_factory.mktemp("iam-cache")
-    ds = load_dataset(shared_iam, cache_dir=cache)
+    ds = load_dataset(SHARED_IAM, cache_dir=cache)
     assert ds.cache == "written"
     return cache, ds
 

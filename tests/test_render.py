@@ -1,44 +1,32 @@
 """The built-in SVG and PNG renderers: structure, orientation, options, and errors."""
 from __future__ import annotations
 
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from lxml import etree
+from PIL import Image
 
 from writesmooth import Ink, WritesmoothError
-from writesmooth.render.font import text_mask
-from writesmooth.render.layout import parse_colour
+from writesmooth.render.layout import label_font, parse_colour
 from writesmooth.render.png import PngRenderer
-from writesmooth.render.raster import read_png_size
 from writesmooth.render.svg import SvgRenderer
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def read_png(path: Path) -> np.ndarray:
-    """Decode an 8-bit RGBA PNG without filters (what the core writes) to ``(H, W, 4)``."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        crc = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
-        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF, f"bad CRC in {kind!r}"
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, colour_type = header[:4]
-    assert (depth, colour_type) == (8, 6), "8-bit RGBA expected"
-    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, width * 4 + 1)
-    assert (raw[:, 0] == 0).all(), "rows without a filter expected"
-    return raw[:, 1:].reshape(height, width, 4)
+    """A PNG file as an ``(H, W, 4)`` RGBA uint8 array."""
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        return np.asarray(image.convert("RGBA"))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` of a PNG file."""
+    with Image.open(path) as image:
+        return image.size
 
 
 def two_level_ink() -> Ink:
@@ -104,10 +92,14 @@ def test_svg_rows_and_labels(tmp_path):
     SvgRenderer().render([a, b], out)
     root, paths, coords = parse_svg(out)
     assert root.get("height") == "320px" and len(paths) == 6
-    assert [t.text for t in root.iter(f"{SVG_NS}text")] == ["first", "second"]
+    texts = list(root.iter(f"{SVG_NS}text"))
+    assert [t.text for t in texts] == ["first", "second"]
     assert np.vstack(coords[3:])[:, 1].min() > np.vstack(coords[:3])[:, 1].max()
-    label_end = 4 + len("second") * 6 * 2  # reserved label column at label scale 2
-    assert np.vstack(coords)[:, 0].min() > label_end
+    # 160-pixel rows get 20-pixel labels, fitted to their length in the PNG's font
+    assert {t.get("font-size") for t in texts} == {"20px"}
+    widths = [float(t.get("textLength")) for t in texts]
+    assert widths == [label_font(20).getlength(w) for w in ("first", "second")]
+    assert np.vstack(coords)[:, 0].min() > 4 + max(widths) + 12
 
 
 # --- PNG ------------------------------------------------------------------------------------
@@ -115,7 +107,7 @@ def test_svg_rows_and_labels(tmp_path):
 def test_png_size_follows_height_and_proportions(tmp_path):
     out = tmp_path / "ink.png"
     PngRenderer().render([two_level_ink()], out, height=90)
-    width, height = read_png_size(out)
+    width, height = png_size(out)
     assert height == 90
     assert width == pytest.approx(90 * (60 + 2 * 0.06 * 45) / (45 + 2 * 0.06 * 45), abs=2)
     assert read_png(out).shape == (90, width, 4)
@@ -174,22 +166,28 @@ def test_png_wider_strokes_cover_more(tmp_path):
 def test_png_label_is_drawn_in_the_label_column(tmp_path):
     out = tmp_path / "label.png"
     PngRenderer().render([two_level_ink().replace(meta={"label": "bias 0.75"})], out)
-    dark = read_png(out)[..., 0] < 255
-    label_cols = 4 + len("bias 0.75") * 6 * 2
+    img = read_png(out)
+    dark = img[..., 0] < 255
+    label_cols = 4 + int(np.ceil(label_font(20).getlength("bias 0.75")))
     assert dark[:, :label_cols].sum() > 100
     assert not dark[:, label_cols:label_cols + 12].any()  # the gap before the ink
+    # antialiased text in a lighter tone than the ink, its capitals centred on the row
+    label = img[:, :label_cols, 0]
+    assert label.min() > 0 and ((label > 0) & (label < 255)).sum() > 50
+    rows = np.nonzero(dark[:, :label_cols].any(axis=1))[0]
+    assert 40 < rows.min() < 80 < rows.max() < 110
 
 
-def test_font_has_descenders_and_boxes_unknown_characters():
-    base = 7  # rows 0-6 stand on the baseline, 7-8 hang below it
-    for ch in "gjpqy,;":
-        assert text_mask(ch)[base:].any(), ch
-    for ch in "abcdefhiklmnorstuvwxz0123456789.:":
-        assert not text_mask(ch)[base:].any(), ch
-    assert text_mask("A").tolist() == text_mask("a").tolist()
-    box = text_mask("\u2603")
-    assert box[0, :5].all() and box[6, :5].all()
-    assert text_mask("ab").shape == (9, 12)
+def test_png_labels_grow_with_the_rows(tmp_path):
+    heights = []
+    for px, size in ((60, 10), (400, 40)):
+        out = tmp_path / f"label{px}.png"
+        PngRenderer().render([two_level_ink().replace(meta={"label": "Hx"})], out, height=px)
+        label_cols = 4 + int(np.ceil(label_font(size).getlength("Hx")))
+        dark = read_png(out)[:, :label_cols, 0] < 128
+        rows = np.nonzero(dark.any(axis=1))[0]
+        heights.append(rows.max() - rows.min())
+    assert heights[1] > 3 * heights[0]
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -226,6 +224,6 @@ def test_a_single_point_ink_renders(tmp_path):
 def test_a_flat_ink_keeps_a_sensible_size(tmp_path):
     dash = Ink(strokes=[[[0, 10], [500, 10]]])
     PngRenderer().render([dash], tmp_path / "dash.png")
-    width, height = read_png_size(tmp_path / "dash.png")
+    width, height = png_size(tmp_path / "dash.png")
     assert height == 160 and width < 8000
     assert (read_png(tmp_path / "dash.png")[..., 0] < 255).any()

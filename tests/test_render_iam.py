@@ -15,7 +15,7 @@ pytestmark = pytest.mark.shared
 MEMBER = "a01-000u-01.xml"  # "A MOVE to stop Mr. Gaitskell": the first line of the archive
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def real_line(shared_iam, tmp_path_factory) -> Path:
     """One real line file, extracted from the archive (never copied into the project)."""
     out = tmp_path_factory.mktemp("iam")

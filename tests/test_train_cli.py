@@ -260,58 +260,6 @@ def test_init_weights_errors_are_one_line(run_cli, dataset, tmp_path):
         assert result.code == 2 and len(result.err_lines) == 1 and words in result.err, result.err
 
 
-def test_letter_weights_weight_the_loss_and_survive_a_resume(run_cli, dataset, tmp_path):
-    quiet = ["--no-plots", "--attention-every", "0", "--sample-every", "0", "--device", "cpu",
-             "--batch-size", "8", "--lr", "0"]
-    first = run_cli("train", *data_args(dataset), *TINY, "--epochs", "1", "--out", tmp_path / "a",
-                    *quiet)
-    assert first.code == 0, first.err
-    start = tmp_path / "a" / "lstm-graves" / "best.pt"
-    plain = run_cli("train", *data_args(dataset), "--init-weights", start, "--max-steps", "1",
-                    "--out", tmp_path / "b", "--json-log", tmp_path / "b.jsonl", *quiet)
-    weighted = run_cli("train", *data_args(dataset), "--init-weights", start, "--max-steps", "1",
-                       "--letter-weight", "a=5", "--out", tmp_path / "c",
-                       "--json-log", tmp_path / "c.jsonl", *quiet)
-    assert plain.code == 0 and weighted.code == 0, weighted.err
-    assert "letter weights 'a' x5:" in weighted.out and "letter weights" not in plain.out
-    saved = torch.load(tmp_path / "c" / "lstm-graves" / "checkpoint.pt", weights_only=True)
-    kept = saved["progress"]["emphasis"]
-    assert kept["weights"] == {"a": 5.0} and len(kept["point"]) > 0
-    assert set(kept["weight"].tolist()) == {5.0} and saved["meta"]["letter_weights"] == {"a": 5.0}
-    # the same batch, the same weights (lr 0): only the weighting can change the loss
-    loss = [json.loads((tmp_path / f"{r}.jsonl").read_text().splitlines()[0])["loss"]
-            for r in "bc"]
-    assert loss[0] != pytest.approx(loss[1], rel=1e-4)
-
-    again = run_cli("train", *data_args(dataset), "--resume", "--max-steps", "2",
-                    "--out", tmp_path / "c", *quiet)
-    assert again.code == 0 and "letter weights 'a' x5:" in again.out, again.err
-    resumed = torch.load(tmp_path / "c" / "lstm-graves" / "checkpoint.pt", weights_only=True)
-    assert torch.equal(resumed["progress"]["emphasis"]["point"], kept["point"])
-    other = run_cli("train", *data_args(dataset), "--resume", "--letter-weight", "a=2",
-                    "--max-steps", "3", "--out", tmp_path / "c", *quiet)
-    assert other.code == 2 and len(other.err_lines) == 1 and "different options" in other.err
-
-
-def test_letter_weight_errors_are_one_line(run_cli, dataset, tmp_path):
-    quiet = ["--no-plots", "--attention-every", "0", "--sample-every", "0", "--device", "cpu",
-             "--max-steps", "1", "--batch-size", "8"]
-    run_cli("train", *data_args(dataset), *TINY, "--out", tmp_path / "a", *quiet)
-    start = tmp_path / "a" / "lstm-graves" / "checkpoint.pt"
-    cases = [(["--letter-weight", "a"], "expects LETTER=WEIGHT"),
-             (["--letter-weight", "ab=2"], "expects LETTER=WEIGHT"),
-             (["--letter-weight", "a=0", "--init-weights", start], "expects LETTER=WEIGHT"),
-             (["--letter-weight", "a=2", *TINY], "needs --init-weights"),
-             (["--letter-weight", "~=2", "--init-weights", start], "not in the model's alphabet"),
-             (["-m", "lstm-graves-uncond", "--letter-weight", "a=2", "--set", "hidden=8"],
-              "reads no text"),
-             (["-m", "lstm-graves-reader", "--letter-weight", "a=2"], "does not weight letters")]
-    for args, words in cases:
-        result = run_cli("train", *data_args(dataset), *args, "--out", tmp_path / "b", *quiet)
-        assert result.code == 2 and len(result.err_lines) == 1 and words in result.err, \
-            (args, result.err)
-
-
 def test_init_weights_default_continues_from_the_bundled_weights(run_cli, dataset, tmp_path):
     from writesmooth_lstm_graves.models import LstmGraves
 

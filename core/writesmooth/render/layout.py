@@ -14,7 +14,8 @@ from ..ink import Ink
 
 ROW_PX = 160          # default pixel height per row when no height is asked for
 MAX_SIDE = 8000       # refuse absurd canvases rather than eat the memory
-LABEL_CHAR_PX = 6     # label advance per character at label scale 1 (the PNG font's 5+1 pixels)
+LABEL_PX = 10         # label font size per 100 px of row height, 4 steps at most: 7 px capitals
+LABEL_X = 4           # where labels start
 LABEL_GAP_PX = 12     # between the label column and the ink
 
 
@@ -25,7 +26,17 @@ class Layout:
     strokes: list[np.ndarray]          # in pixels, y downwards
     labels: list[tuple[float, float, str]]  # (x, baseline y, text)
     scale: float                       # pixels per source unit
-    label_scale: int = 1               # labels grow with the row height: 7 px cap height each
+    label_size: int = LABEL_PX         # label font size in pixels (see label_font)
+
+
+def label_font(size: int):
+    """Pillow's own scalable font (Aileron, shipped inside Pillow, so a figure looks the same on
+    every machine) at ``size`` pixels: the PNG draws labels with it and the layout measures them
+    with it. A new font object each call (it costs microseconds), so renderers running in
+    several threads never share a FreeType face."""
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
 
 
 def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) -> Layout:
@@ -45,10 +56,14 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
         raise WritesmoothError(f"height must be positive, got {height}")
     scale = height / src_h
     labels = [str(ink.meta.get("label", "")) for ink in inks]
-    label_w = max((len(t) for t in labels), default=0)
-    # a 7-pixel label beside a 400-pixel row is unreadable; grow it with the row, in whole pixels
-    label_scale = int(min(max(height / n // 100 + 1, 1), 4))
-    label_px = (label_w * LABEL_CHAR_PX * label_scale + LABEL_GAP_PX) if label_w else 0
+    # a 10-pixel label beside a 400-pixel row is unreadable; grow it with the row
+    label_size = LABEL_PX * int(min(max(height / n // 100 + 1, 1), 4))
+    label_w, cap = 0.0, 0.0
+    if any(labels):
+        font = label_font(label_size)
+        label_w = float(np.ceil(max(font.getlength(t) for t in labels)))
+        cap = -font.getbbox("H", anchor="ls")[1]
+    label_px = (LABEL_X + label_w + LABEL_GAP_PX) if label_w else 0
     width = int(np.ceil((row_w + 2 * pad) * scale + label_px))
     if width > MAX_SIDE or height > MAX_SIDE:
         raise WritesmoothError(f"figure of {width}x{height} pixels is too large; "
@@ -58,7 +73,8 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
     for row, (ink, box) in enumerate(zip(inks, boxes)):
         top = pad + row * (row_h + pad)
         if labels[row]:
-            placed.append((4.0, (top + row_h / 2) * scale + 3.5 * label_scale, labels[row]))
+            # the capitals centred on the row: (x, baseline)
+            placed.append((float(LABEL_X), (top + row_h / 2) * scale + cap / 2, labels[row]))
         if box is None:
             continue
         x0, y0, _, y1 = box
@@ -70,7 +86,7 @@ def layout(inks: list[Ink], *, height: int | None = None, margin: float = 0.06) 
             p[:, 0] += label_px
             out.append(p)
     return Layout(width=max(width, 1), height=int(height), strokes=out, labels=placed,
-                  scale=scale, label_scale=label_scale)
+                  scale=scale, label_size=label_size)
 
 
 NAMED_COLOURS = {

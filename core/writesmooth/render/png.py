@@ -1,14 +1,28 @@
-"""PNG renderer: antialiased strokes, white or transparent background."""
+"""PNG renderer: antialiased strokes, labels in a real font, white or transparent background."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image, ImageDraw
+
 from ..api import Renderer
 from ..ink import Ink
-from .font import stamp
-from .layout import check_background, layout, parse_colour
-from .raster import compose, coverage, write_png
+from .layout import Layout, check_background, label_font, layout, parse_colour
+from .raster import compose, coverage
+
+LABEL_SHADE = 0.75  # labels in a lighter tone of the ink colour, so the handwriting stands out
+
+
+def label_coverage(lay: Layout) -> np.ndarray:
+    """Float32 ``(height, width)`` coverage of the layout's labels, antialiased by FreeType."""
+    mask = Image.new("L", (lay.width, lay.height), 0)
+    draw = ImageDraw.Draw(mask)
+    font = label_font(lay.label_size)
+    for x, baseline, text in lay.labels:
+        draw.text((x, baseline), text, fill=255, font=font, anchor="ls")
+    return np.asarray(mask, np.float32) * (LABEL_SHADE / 255)
 
 
 class PngRenderer(Renderer):
@@ -22,6 +36,9 @@ class PngRenderer(Renderer):
         check_background(background)
         lay = layout(inks, height=height)
         cov = coverage(lay.strokes, lay.width, lay.height, stroke_width)
-        for x, y, text in lay.labels:
-            stamp(cov, text, x, y, lay.label_scale)
-        write_png(path, compose(cov, colour, background))
+        if lay.labels:
+            np.maximum(cov, label_coverage(lay), out=cov)
+        rgba = compose(cov, colour, background)
+        # an opaque figure needs no alpha channel
+        image = Image.fromarray(rgba if background == "transparent" else rgba[..., :3])
+        image.save(path, format="PNG")

@@ -1,13 +1,17 @@
-"""A small antialiased rasteriser and PNG encoder in numpy + zlib (no imaging dependency).
+"""Antialiased stroke coverage in numpy: the strokes of every PNG figure, and the images of
+models that read ink as pictures (their training images too, so its look is part of them).
 
 Strokes are drawn by sampling each polyline every quarter pixel and splatting a disc whose
 edge coverage falls off linearly over one pixel, keeping the maximum coverage per pixel.
+
+Why not Pillow's ``ImageDraw.line``: it is not antialiased. Drawn both ways and compared at
+2x zoom on a written line, its strokes are stair-stepped, and a 2-pixel pen draws between 1.2
+and 2.2 pixels of ink per pixel of length depending on the slope (10 and 45 degrees), where
+this draws 2.05 at every slope. Pillow matches this only when drawing at 4x and downsampling,
+which takes 16 times the memory of the canvas (a gigabyte for an 8000-pixel figure) for the
+same result. Pillow encodes the PNG files and draws the labels.
 """
 from __future__ import annotations
-
-import struct
-import zlib
-from pathlib import Path
 
 import numpy as np
 
@@ -60,26 +64,3 @@ def compose(cov: np.ndarray, colour: tuple[int, int, int], background: str) -> n
             img[..., i] = np.round(255 + (c - 255) * cov)
         img[..., 3] = 255
     return img
-
-
-def write_png(path: str | Path, rgba: np.ndarray) -> None:
-    """Encode an RGBA uint8 ``(H, W, 4)`` array as a PNG file."""
-    h, w, _ = rgba.shape
-    raw = np.zeros((h, w * 4 + 1), np.uint8)  # filter byte 0 (none) at the start of each row
-    raw[:, 1:] = rgba.reshape(h, w * 4)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                           + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
-
-
-def read_png_size(path: str | Path) -> tuple[int, int]:
-    """``(width, height)`` from a PNG header."""
-    data = Path(path).read_bytes()[:24]
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError(f"{path} is not a PNG file")
-    return struct.unpack(">II", data[16:24])

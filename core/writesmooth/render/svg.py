@@ -8,7 +8,7 @@ import svgwrite
 
 from ..api import Renderer
 from ..ink import Ink
-from .layout import check_background, layout, parse_colour
+from .layout import check_background, label_font, layout, parse_colour
 
 
 class SvgRenderer(Renderer):
@@ -34,8 +34,12 @@ class SvgRenderer(Renderer):
             d = "M" + " L".join(f"{x:g},{y:g}" for x, y in pts)
             group.add(dwg.path(d=d))
         dwg.add(group)
+        font = label_font(lay.label_size) if lay.labels else None
         for x, y, text in lay.labels:
-            # 9 px monospace per label scale: about the advance the layout reserved (6 px)
-            dwg.add(dwg.text(text, insert=(x, y), font_size=f"{9 * lay.label_scale}px",
-                             font_family="monospace", fill="#444"))
+            # The layout measured the label in the PNG's font; the viewer's sans-serif may be
+            # wider, so the text is fitted to the measured length and never runs into the ink.
+            dwg.add(dwg.text(text, insert=(x, y), font_size=f"{lay.label_size}px",
+                             font_family="sans-serif", fill="#444",
+                             textLength=f"{font.getlength(text):g}",
+                             lengthAdjust="spacingAndGlyphs"))
         dwg.save()

@@ -1,106 +1,57 @@
-"""Line plots and heatmaps drawn with numpy into PNG (no plotting library is a dependency).
+"""Training plots and attention heatmaps, drawn with matplotlib into PNG files.
 
-Lines go through the core rasteriser (render/raster.py), text through the 5x7 label font
-(render/font.py); a figure is a float RGB canvas, composed layer by layer, then written once.
+matplotlib is an optional extra (``pip install 'writesmooth[plots]'``): writing and smoothing
+never need it. It is imported when a figure is drawn, and always through its Agg canvas on a
+``Figure`` of its own, never pyplot: no display is needed and the process's pyplot backend and
+state are left alone.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..render.font import ADVANCE, ASCENT, stamp
-from ..render.raster import coverage, write_png
+from ..errors import WritesmoothError
 
-WHITE = np.array([255.0, 255.0, 255.0])
-INK = (30, 30, 30)
-GRID = (225, 225, 225)
-PALETTE = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14)]
-# viridis at five stops: perceptually even, readable in grey
-VIRIDIS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]],
-                   np.float64)
+NEED_MATPLOTLIB = "training plots need matplotlib: pip install 'writesmooth[plots]'"
+DPI = 100  # figure sizes are given in pixels: inches * DPI
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 
 
-class Canvas:
-    def __init__(self, width: int, height: int) -> None:
-        self.w, self.h = int(width), int(height)
-        self.rgb = np.tile(WHITE, (self.h, self.w, 1))
-
-    def paint(self, cov: np.ndarray, colour: Sequence[float]) -> None:
-        c = cov[..., None]
-        self.rgb = self.rgb * (1 - c) + np.asarray(colour, np.float64) * c
-
-    def lines(self, polylines: list[np.ndarray], colour, width: float = 1.5) -> None:
-        polylines = [p for p in polylines if len(p)]
-        if polylines:
-            self.paint(coverage(polylines, self.w, self.h, width), colour)
-
-    def text(self, text: str, x: float, baseline: float, colour=INK, scale: int = 1,
-             anchor: str = "left") -> None:
-        if anchor != "left":
-            width = len(text) * ADVANCE * scale
-            x -= width if anchor == "right" else width / 2
-        cov = np.zeros((self.h, self.w), np.float32)
-        stamp(cov, text, x, baseline, scale)
-        self.paint(cov / 0.75, colour)  # stamp marks text at 0.75; draw it solid
-
-    def image(self, rgb: np.ndarray, x: int, y: int) -> None:
-        h, w = rgb.shape[:2]
-        self.rgb[y:y + h, x:x + w] = rgb
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        rgba = np.empty((self.h, self.w, 4), np.uint8)
-        rgba[..., :3] = np.clip(np.round(self.rgb), 0, 255)
-        rgba[..., 3] = 255
-        tmp = path.with_name(f".{path.name}.tmp")
-        write_png(tmp, rgba)
-        tmp.replace(path)  # a viewer never sees half a figure
-        return path
+def _figure(width: int, height: int):
+    """A matplotlib ``Figure`` of ``width`` x ``height`` pixels on an Agg canvas."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise WritesmoothError(NEED_MATPLOTLIB) from None
+    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
 
 
-def nice_ticks(lo: float, hi: float, count: int = 6, integer: bool = False) -> list[float]:
-    """Round tick values (1, 2 or 5 times a power of ten) covering ``[lo, hi]``."""
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [lo]
-    raw = (hi - lo) / max(count - 1, 1)
-    if integer:
-        raw = max(raw, 1.0)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    first = math.ceil(lo / step) * step
-    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+def _save(fig, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, format="png", dpi=DPI)
+    tmp.replace(path)  # a viewer never sees half a figure
+    return path
 
 
-def _label(v: float) -> str:
-    if v == 0:
-        return "0"
-    if abs(v) >= 1000 and float(v).is_integer():
-        return f"{int(v):,}"
-    if abs(v) >= 1e6 or abs(v) < 0.01:
-        return f"{v:.1e}".replace("e+0", "e").replace("e-0", "e-")
-    return f"{v:g}" if abs(v) >= 1 else f"{v:.2g}"
-
-
-def downsample(x: np.ndarray, y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``bins`` points: the mean of each bin (a 100,000-batch history drawn as is would
-    be one solid block and slow to rasterise)."""
-    if len(x) <= bins:
-        return x, y
-    edges = np.linspace(0, len(x), bins + 1).astype(int)
-    xs = np.array([x[a:b].mean() for a, b in zip(edges[:-1], edges[1:]) if b > a])
-    ys = np.array([y[a:b].mean() for a, b in zip(edges[:-1], edges[1:]) if b > a])
-    return xs, ys
+def _colour(c):
+    """An ``(r, g, b)`` of 0-255 values as matplotlib's 0-1 floats; anything else as it is."""
+    if isinstance(c, (tuple, list)) and len(c) in (3, 4) and max(c) > 1:
+        return tuple(v / 255 for v in c)
+    return c
 
 
 def moving_average(y: np.ndarray, window: int) -> np.ndarray:
     if window <= 1 or len(y) < 2:
         return y
     window = min(window, len(y))
-    c = np.cumsum(np.insert(y.astype(np.float64), 0, 0.0))
+    c = np.cumsum(np.insert(np.asarray(y, np.float64), 0, 0.0))
     end = np.arange(1, len(y) + 1)
     start = np.maximum(0, end - window)  # a trailing mean; the first points average what exists
     return (c[end] - c[start]) / (end - start)
@@ -110,81 +61,65 @@ def line_plot(path: str | Path, series: list[tuple[str, Sequence[float], Sequenc
               title: str, xlabel: str, ylabel: str, width: int = 800, height: int = 450,
               colours: list | None = None, clip_quantile: float | None = None,
               integer_x: bool = False, markers: bool = False) -> Path:
-    """``series``: ``(label, xs, ys)``; non-finite values are left out. ``clip_quantile`` caps
-    the y range at that quantile so the first batches' huge losses do not flatten the rest."""
-    colours = colours or PALETTE
-    left, right, top, bottom = 78, 24, 40, 52
-    cv = Canvas(width, height)
-    pw, ph = width - left - right, height - top - bottom
-    data = []
-    for label, xs, ys in series:
+    """``series``: ``(label, xs, ys)``; non-finite values are left out. ``colours``: matplotlib
+    colours or ``(r, g, b)`` tuples of 0-255, one per series. ``clip_quantile`` caps the y range
+    at that quantile so the first batches' huge losses do not flatten the rest. Series of 30
+    points or fewer (validation per epoch), or all with ``markers``, show their points."""
+    fig = _figure(width, height)
+    from matplotlib.ticker import MaxNLocator
+
+    colours = [_colour(c) for c in (colours or PALETTE)]
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, color="0.9", linewidth=0.8)
+    ax.set_axisbelow(True)
+    shown = []
+    for i, (label, xs, ys) in enumerate(series):
         xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
         ok = np.isfinite(xs) & np.isfinite(ys)
-        data.append((label, xs[ok], ys[ok]))
-    allx = np.concatenate([d[1] for d in data] + [np.zeros(0)])
-    ally = np.concatenate([d[2] for d in data] + [np.zeros(0)])
-    _title(cv, title)
-    if len(ally) == 0:
-        cv.text("no data yet", width / 2, height / 2, anchor="centre")
-        return cv.save(path)
-    x0, x1 = float(allx.min()), float(allx.max())
-    y0 = float(ally.min())
-    y1 = float(np.quantile(ally, clip_quantile)) if clip_quantile else float(ally.max())
-    if x1 <= x0:
-        x0, x1 = x0 - 0.5, x1 + 0.5
-    if y1 <= y0:
-        y0, y1 = y0 - 0.5, y1 + 0.5
-    pad = 0.05 * (y1 - y0)
-    y0, y1 = y0 - pad, y1 + pad
-    sx = lambda v: left + (v - x0) / (x1 - x0) * pw  # noqa: E731
-    sy = lambda v: top + (y1 - np.clip(v, y0, y1)) / (y1 - y0) * ph  # noqa: E731
-    for t in nice_ticks(y0, y1):
-        cv.lines([np.array([[left, sy(t)], [left + pw, sy(t)]])], GRID, 1.0)
-        cv.text(_label(t), left - 6, sy(t) + ASCENT / 2, anchor="right")
-    for t in nice_ticks(x0, x1, 8, integer_x):
-        cv.lines([np.array([[sx(t), top + ph], [sx(t), top + ph + 5]])], INK, 1.0)
-        cv.text(_label(t), sx(t), top + ph + 18, anchor="centre")
-    for i, (label, xs, ys) in enumerate(data):
-        xs, ys = downsample(xs, ys, 2 * pw)
-        pts = np.stack([sx(xs), sy(ys)], axis=1)
-        colour = colours[i % len(colours)]
-        if markers or len(pts) <= 30:  # sparse series (validation) show their points
-            cv.lines([p[None] for p in pts], colour, 6.0)
-        cv.lines([pts], colour, 1.8)
-        lx = left + pw - 150
-        ly = top + 16 + 16 * i
-        cv.lines([np.array([[lx, ly - 3], [lx + 20, ly - 3]])], colour, 3.0)
-        cv.text(label, lx + 26, ly, colour=INK)
-    box = np.array([[left, top], [left + pw, top], [left + pw, top + ph], [left, top + ph],
-                    [left, top]], np.float64)
-    cv.lines([box], INK, 1.0)
-    cv.text(xlabel, left + pw / 2, height - 10, anchor="centre")
-    cv.text(ylabel, 8, top - 10)
-    return cv.save(path)
+        xs, ys = xs[ok], ys[ok]
+        if len(xs) == 0:
+            continue
+        dots = markers or len(xs) <= 30
+        ax.plot(xs, ys, color=colours[i % len(colours)], label=label,
+                linewidth=1.8 if dots else 1.2, marker="o" if dots else None, markersize=4)
+        shown.append(ys)
+    if not shown:
+        ax.text(0.5, 0.5, "no data yet", transform=ax.transAxes, ha="center", va="center")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ally = np.concatenate(shown)
+        top = float(np.quantile(ally, clip_quantile)) if clip_quantile else float(ally.max())
+        low = float(ally.min())
+        pad = 0.05 * (top - low) if top > low else 0.5
+        ax.set_ylim(low - pad, top + pad)
+        ax.legend(loc="upper right", frameon=True, framealpha=0.9)
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.tight_layout()
+    return _save(fig, path)
 
 
-def _title(cv: Canvas, title: str) -> None:
-    scale = 2 if len(title) * ADVANCE * 2 <= cv.w - 20 else 1
-    cv.text(title, cv.w / 2, 22, scale=scale, anchor="centre")
+def _normalised(matrix: np.ndarray) -> np.ndarray:
+    """``(T, R)`` -> ``(R, T)`` divided by its largest magnitude, so weak and strong steps of
+    one panel compare."""
+    m = np.nan_to_num(np.asarray(matrix, np.float64)).T
+    peak = np.abs(m).max() if m.size else 0.0
+    return m / peak if peak > 0 else m
 
 
-def colourmap(values: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] -> RGB floats through VIRIDIS."""
-    v = np.clip(np.nan_to_num(values), 0.0, 1.0) * (len(VIRIDIS) - 1)
-    i = np.minimum(v.astype(int), len(VIRIDIS) - 2)
-    f = (v - i)[..., None]
-    return VIRIDIS[i] * (1 - f) + VIRIDIS[i + 1] * f
-
-
-def _heat_block(matrix: np.ndarray, cols: int, row_px: int) -> np.ndarray:
-    """``(T, R)`` matrix -> image rows R (top to bottom) by ``cols`` pixel columns, each row
-    normalised by the matrix's maximum so weak and strong steps compare."""
-    m = np.asarray(matrix, np.float64).T  # (R, T)
-    peak = np.nanmax(np.abs(m)) if m.size else 0.0
-    m = m / peak if peak > 0 else m
-    t_index = np.minimum((np.arange(cols) * m.shape[1] / cols).astype(int), m.shape[1] - 1)
-    img = colourmap(m[:, t_index])  # (R, cols, 3)
-    return np.repeat(img, row_px, axis=0)
+def _row_labels(ax, labels: list[str], row_px: float) -> None:
+    """One tick per row, named by its character (a space as '_'); every other row where the
+    rows are too low for a label each."""
+    step = 1 if row_px >= 12 else 2
+    rows = list(range(0, len(labels), step))
+    ax.set_yticks(rows)
+    ax.set_yticklabels([labels[r] if labels[r].strip() else "_" for r in rows],
+                       fontsize=7, family="monospace")
+    ax.tick_params(axis="y", length=0)
 
 
 def attention_plot(path: str | Path, phi: np.ndarray, window: np.ndarray, text: str,
@@ -192,27 +127,38 @@ def attention_plot(path: str | Path, phi: np.ndarray, window: np.ndarray, text: 
     """phi over time x the characters of ``text`` (top), and the window vector over time x the
     alphabet (bottom); rows are labelled with their character."""
     T = max(phi.shape[0], 1)
-    cols = int(min(max(T, 600), max_width))
-    left, top, gap = 40, 40, 46
+    plot_w = int(min(max(T, 600), max_width))
     row_phi = 12 if phi.shape[1] <= 60 else 6
-    rows_w = [i for i in range(window.shape[1])]
     row_w = 9
-    h = top + phi.shape[1] * row_phi + gap + len(rows_w) * row_w + 36
-    cv = Canvas(left + cols + 16, h)
-    _title(cv, title)
-    cv.image(_heat_block(phi, cols, row_phi), left, top)
-    labels = ["?"] + list(alphabet)  # class 0 is the unknown class
-    for u, ch in enumerate(text[:phi.shape[1]]):
-        if row_phi >= 9 or u % 2 == 0:
-            cv.text(ch if ch.strip() else "_", left - 10, top + u * row_phi + row_phi - 2,
-                    anchor="right")
-    y2 = top + phi.shape[1] * row_phi + gap
-    cv.text("phi: attention over the text", left, y2 - 26)
-    cv.text("w: window vector over the alphabet", left, y2 - 8)
-    cv.image(_heat_block(window, cols, row_w), left, y2)
-    for v in rows_w:
-        ch = labels[v] if v < len(labels) else "?"
-        if v % 2 == 0 or row_w >= 9:
-            cv.text(ch if ch.strip() else "_", left - 10, y2 + v * row_w + row_w - 1, anchor="right")
-    cv.text(f"time: {T} steps", left + cols / 2, h - 10, anchor="centre")
-    return cv.save(path)
+    phi_h, win_h = max(phi.shape[1], 1) * row_phi, max(window.shape[1], 1) * row_w
+    left, right, top, gap, bottom = 50, 90, 64, 60, 50
+    width, height = left + plot_w + right, top + phi_h + gap + win_h + bottom
+    fig = _figure(width, height)
+    fig.suptitle(title)
+    # axes placed in pixels, so every row keeps its height whatever the text's length
+    ax_phi = fig.add_axes((left / width, (bottom + win_h + gap) / height, plot_w / width,
+                           phi_h / height))
+    ax_win = fig.add_axes((left / width, bottom / height, plot_w / width, win_h / height),
+                          sharex=ax_phi)
+    chars = list(text[:phi.shape[1]]) + ["?"] * max(phi.shape[1] - len(text), 0)
+    classes = ["?"] + list(alphabet)  # class 0 is the unknown class
+    classes += ["?"] * max(window.shape[1] - len(classes), 0)
+    image = None
+    for ax, matrix, labels, row_px, name in (
+            (ax_phi, phi, chars, row_phi, "phi: attention over the text"),
+            (ax_win, window, classes[:window.shape[1]], row_w,
+             "w: window vector over the alphabet")):
+        m = _normalised(matrix)
+        if m.size:
+            image = ax.imshow(m, aspect="auto", interpolation="nearest", cmap="viridis",
+                              vmin=0.0, vmax=1.0,
+                              extent=(0, T, m.shape[0] - 0.5, -0.5))
+        _row_labels(ax, labels, row_px)
+        ax.set_title(name, fontsize=9, loc="left")
+    ax_phi.tick_params(axis="x", labelbottom=False)
+    ax_win.set_xlabel(f"time: {T} steps")
+    if image is not None:
+        cax = fig.add_axes(((left + plot_w + 20) / width, bottom / height, 12 / width,
+                            (phi_h + gap + win_h) / height))
+        fig.colorbar(image, cax=cax, label="share of the panel's peak")
+    return _save(fig, path)
