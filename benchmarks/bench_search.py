@@ -1,6 +1,6 @@
 """Benchmark: writing word by word against whole lines, with the bundled weights and reader.
 
-Prints, per text, the median time over seeds 1..``--seeds`` of ``LstmGraves.write`` with
+Prints, per text, the median time over seeds 1..``--seeds`` of ``writing.write_lines`` with
 ``search="words"`` (the default with the bundled reader: each word the best of ``--candidates``
 drawings, misread words drawn again) and with ``search="lines"`` (the best of as many whole
 lines), stop rule and redraws as ``writesmooth write`` runs them, and how many of the kept
@@ -16,6 +16,7 @@ import statistics
 import time
 
 from writesmooth_lstm_graves.models import LstmGraves
+from writesmooth_lstm_graves.writing import write_lines
 
 TEXTS = ["Hello, world", "The quick brown fox jumps over the lazy dog",
          "Please bring two cups of tea to the office, Anna"]
@@ -27,8 +28,8 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=None, help="default: the model's (16)")
     ap.add_argument("--text", action="append", default=None)
     args = ap.parse_args()
-    model = LstmGraves.load()
-    if model.bundle.reader is None:
+    bundle = LstmGraves.load().bundle
+    if bundle.reader is None:
         raise SystemExit("the bundled weights have no reader: nothing to search words with")
     extra = {} if args.candidates is None else {"candidates": args.candidates}
     for text in args.text or TEXTS:
@@ -36,7 +37,7 @@ def main() -> None:
             times, exact = [], 0
             for seed in range(1, args.seeds + 1):
                 start = time.perf_counter()
-                (ink,) = model.write([text], seed=seed, search=search, **extra)
+                (ink,) = write_lines(bundle, [text], seed=seed, search=search, **extra)
                 times.append(time.perf_counter() - start)
                 exact += ink.meta["read"] == text
             print(f"{search:5}  {statistics.median(times):6.2f} s median of {args.seeds} "

@@ -5,9 +5,10 @@
 
 Both sides do forward + backward + gradient clipping + an Adam step on the same batch shape:
 
-- trainer: the real per-batch code of ``writesmooth_lstm_graves.trainer`` (collation, layer 1 and
-  the window stepped in Python, layers 2-3 as fused LSTMs over the sequence, the log-space MDN
-  loss, clipping, Adam, the event hooks);
+- trainer: the real per-batch code of the training loop with the synthesis network plugged in
+  (``writesmooth_lstm_graves.loop`` and ``.trainer``: collation, layer 1 and the window stepped in
+  Python, layers 2-3 as fused LSTMs over the sequence, the log-space MDN loss, clipping, Adam,
+  the training events);
 - reference: three ``nn.LSTMCell``s and the window stepped together, cell by cell, as the original
   tool did, with the same loss.
 
@@ -29,10 +30,11 @@ import torch
 from torch import nn
 
 from writesmooth import Ink, TrainOptions
-from writesmooth_lstm_graves.config import GravesConfig
+from writesmooth_lstm_graves.batching import collate
 from writesmooth_lstm_graves.distributed import Dist
-from writesmooth_lstm_graves.mdn import sequence_nll
-from writesmooth_lstm_graves.trainer import Trainer
+from writesmooth_lstm_graves.loop import Loop
+from writesmooth_lstm_graves.network import GravesConfig, sequence_nll
+from writesmooth_lstm_graves.trainer import CHECKPOINT_NAME, CHECKPOINT_TAG, SynthesisTask
 
 CHARSET = ' !"#\'(),-.0123456789:;?ABCDEFGHIJKLMNOPRSTUVWYabcdefghijklmnopqrstuvwxyz'  # IAM's 72
 
@@ -120,19 +122,20 @@ def main() -> None:
 
     inks = fake_lines(args.batch, args.steps, args.chars)
     with tempfile.TemporaryDirectory() as tmp:
-        def trainer_on(device: str, precision: str = "auto") -> Trainer:
+        def trainer_on(device: str, precision: str = "auto") -> Loop:
             opts = TrainOptions(out=Path(tmp) / f"{device}-{precision}", batch_size=args.batch,
-                                device=device, extra={"precision": precision},
+                                device=device, precision=precision,
                                 overrides={"hidden": str(args.hidden), "min_char_count": "1"})
-            return Trainer("lstm-graves", 10, inks, [], opts, None,
-                           Dist(device=torch.device(device)))
+            d = Dist(device=torch.device(device))
+            task = SynthesisTask("lstm-graves", 10, inks, [], opts, d, None)
+            return Loop(task, opts, None, d, None, opts.out / CHECKPOINT_NAME, CHECKPOINT_TAG)
 
         tr = trainer_on("cpu")
-        cfg = tr.config
-        examples = tr.train_set.examples
+        cfg = tr.task.config
+        examples = tr.task.train_set.examples
+        lines = list(range(len(examples)))
         ref = Reference(cfg)
         ref_opt = torch.optim.Adam(ref.parameters(), lr=1e-3)
-        from writesmooth_lstm_graves.batching import collate
 
         def reference_step() -> None:
             b = collate(examples)
@@ -152,7 +155,7 @@ def main() -> None:
         gflops_mm = matmul_gflops(2048, 5)
         t_tr, t_ref = [], []
         for r in range(args.repeats + 1):  # the first round warms up and is not counted
-            a = _timed(lambda: tr._train_batch(examples))
+            a = _timed(lambda: tr.train_batch(lines))
             b = None if args.skip_reference else _timed(reference_step)
             if r:
                 t_tr.append(a)
@@ -172,18 +175,18 @@ def main() -> None:
         print(f"trainer:   {achieved:10.1f} GFLOP/s   = {achieved / gflops_mm:.2f} of the matmul figure")
         if args.bf16:
             half = trainer_on("cpu", "bf16")
-            best = min(_timed(lambda: half._train_batch(half.train_set.examples))
+            best = min(_timed(lambda: half.train_batch(lines))
                        for _ in range(args.repeats + 1))
             print(f"trainer, bf16 autocast: {points / best:,.0f} points/s   (CPU with "
                   f"AVX512-BF16/AMX; fp32 master weights and loss)")
         if torch.cuda.is_available():
             gpu = trainer_on("cuda")
-            gpu._train_batch(gpu.train_set.examples)
+            gpu.train_batch(lines)
             torch.cuda.synchronize()
-            best = min(_timed(lambda: (gpu._train_batch(gpu.train_set.examples),
-                                       torch.cuda.synchronize())) for _ in range(args.repeats))
+            best = min(_timed(lambda: (gpu.train_batch(lines), torch.cuda.synchronize()))
+                       for _ in range(args.repeats))
             print(f"GPU ({torch.cuda.get_device_name()}): {points / best:,.0f} points/s "
-                  f"(precision {gpu.precision})")
+                  f"(precision {gpu.task.precision})")
         else:
             print("GPU: none here (torch.cuda.is_available() is False); no GPU figure")
 

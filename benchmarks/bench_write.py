@@ -1,13 +1,12 @@
 """Benchmark: writing with the full 3x400 Graves network on the CPU.
 
-Prints, for one 80-character line, the median time of the sampler (``sampler.sample_batch``,
-the code ``writesmooth write`` runs) against a plain reference in the same run: a Python loop
-that per step concatenates the inputs, calls three ``nn.LSTMCell``s, computes the window, the
-output layer and ``mdn.sample`` -- the same weights, the same work. Then ten 60-character lines
-as one batch against one such line, and one 60-character line written as the best of
-``--candidates`` (default 4, what ``writesmooth write`` does by default: sample the candidates
-as one batch, then let the reader read each, ``reader.read``; and with the older score, each
-teacher-forced under its text and two shuffles, ``text_margins``) against a single sample.
+Prints, for one 80-character line, the median time of the sampler (``draw.draw_lines``, the
+code ``writesmooth write`` runs) against a plain reference in the same run: a Python loop that
+per step concatenates the inputs, calls three ``nn.LSTMCell``s, computes the window, the output
+layer and ``network.sample`` -- the same weights, the same work. Then ten 60-character lines as one
+batch against one such line, and one 60-character line written as the best of
+``--candidates`` (default 4: the candidates drawn as one batch, then read by a reader of the
+bundled size, ``reader.read``) against a single sample.
 
 The weights are random (timing does not depend on them), so the stop rule is switched off and
 every line runs a fixed number of steps: ``--points-per-char`` (default 25, IAM-OnDB writes about
@@ -23,17 +22,14 @@ import statistics
 import string
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
-from writesmooth_lstm_graves import mdn
 from writesmooth_lstm_graves.alphabet import Alphabet
-from writesmooth_lstm_graves.config import GravesConfig
 from writesmooth_lstm_graves.convert import Normaliser, offsets_to_ink
-from writesmooth_lstm_graves.network import GravesNet
+from writesmooth_lstm_graves.network import GravesConfig, GravesNet, sample
 from writesmooth_lstm_graves.reader import Reader, ReaderConfig, ReaderNet, read
-from writesmooth_lstm_graves.sampler import sample_batch, text_margins
+from writesmooth_lstm_graves.draw import draw_lines
 from writesmooth_lstm_graves.weights import Bundle
 
 TEXT_80 = "The quick brown fox jumps over the lazy dog, then writes a line of eighty chars!"
@@ -92,15 +88,15 @@ class Reference:
             for i in range(1, len(self.cells)):
                 h[i], c[i] = self.cells[i](torch.cat([x, h[i - 1], w], 1), (h[i], c[i]))
             params = net.out(torch.cat(h, 1))
-            x = mdn.sample(params, self.M, bias, gen)
+            x = sample(params, self.M, bias, gen)
             out.append(x)
         return torch.stack(out)
 
 
 def ours(bundle: Bundle, texts: list[str], steps: int, bias: float, gen: torch.Generator):
     # with the benchmark's thread count (the sampler on its own uses SAMPLING_THREADS)
-    return sample_batch(bundle, texts, bias=bias, generator=gen, stop_rule=False,
-                        caps=[steps] * len(texts), threads=torch.get_num_threads())
+    return draw_lines(bundle, texts, bias=bias, generator=gen, stop_rule=False,
+                      caps=[steps] * len(texts), threads=torch.get_num_threads())
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -112,15 +108,16 @@ def timed(fn, runs: int) -> list[float]:
     return times
 
 
-def check_same_step(bundle: Bundle, ref: Reference) -> float:
-    """Largest difference between the two implementations' outputs on one step."""
+def check_same_step(bundle: Bundle) -> float:
+    """Largest difference between the sampler's first step and the network's forward."""
     from writesmooth_lstm_graves.fast_step import FastStepper
 
     net = bundle.net
     chars = torch.from_numpy(bundle.alphabet.encode(TEXT_80))[None]
-    onehot = net.one_hot(chars, torch.ones_like(chars, dtype=torch.float32))
-    stepper = FastStepper(net, 1, onehot)
-    params, _, _ = net.step(torch.tensor([[0.0, 0.0, 1.0]]), net.initial_state(1), onehot)
+    mask = torch.ones_like(chars, dtype=torch.float32)
+    stepper = FastStepper(net, 1, net.one_hot(chars, mask))
+    with torch.inference_mode():
+        params = net(torch.tensor([[[0.0, 0.0, 1.0]]]), chars, mask)[0][0]
     return float((stepper.step() - params).abs().max())
 
 
@@ -146,7 +143,7 @@ def main() -> None:
     print(f"network 3x{bundle.config.hidden}, M={bundle.config.mixtures}, K={bundle.config.window},"
           f" {sum(p.numel() for p in bundle.net.parameters()):,} parameters; "
           f"torch {torch.__version__}, {args.threads} thread(s); median of {args.runs} runs")
-    print(f"one step, sampler vs net.step: max |difference| {check_same_step(bundle, ref):.1e}")
+    print(f"one step, sampler vs forward: max |difference| {check_same_step(bundle):.1e}")
     ours(bundle, [TEXT_60], 50, args.bias, gen)  # warm-up: thread pools, allocator
     ref.run([TEXT_60], bundle.alphabet, 50, args.bias, gen)
 
@@ -176,32 +173,23 @@ def main() -> None:
           f"{'met' if m_ten < 3 * m_one else 'not met'})")
 
     n = args.candidates
-    rng = np.random.default_rng(0)
-
     reader = make_reader(bundle.alphabet)
-
-    def by_margin():
-        lines = ours(bundle, [TEXT_60] * n, n60, args.bias, gen)
-        return text_margins(bundle, [TEXT_60] * n, [off for off, _ in lines], None, rng)
 
     def by_reader():
         lines = ours(bundle, [TEXT_60] * n, n60, args.bias, gen)
-        inks = [offsets_to_ink(bundle.norm.invert(off), text=TEXT_60) for off, _ in lines]
+        inks = [offsets_to_ink(bundle.norm.invert(d.offsets), text=TEXT_60) for d in lines]
         return read(reader, inks)
 
-    single, margin, reading = [], [], []
+    single, reading = [], []
     for _ in range(args.runs):
         single += timed(lambda: ours(bundle, [TEXT_60], n60, args.bias, gen), 1)
-        margin += timed(by_margin, 1)
         reading += timed(by_reader, 1)
-    m_single = statistics.median(single)
-    print(f"\none 60-character line, best of {n} candidates (sampled as one batch, then scored) "
+    m_single, m = statistics.median(single), statistics.median(reading)
+    print(f"\none 60-character line, best of {n} candidates (drawn as one batch, then read) "
           f"vs one sample:")
-    print(f"  one sample            {m_single:7.3f} s  runs {', '.join(f'{t:.2f}' for t in single)}")
-    for name, times in ((f"best of {n}, reader", reading), (f"best of {n}, margin", margin)):
-        m = statistics.median(times)
-        print(f"  {name:20s}  {m:7.3f} s  runs {', '.join(f'{t:.2f}' for t in times)}  "
-              f"({m / m_single:.2f} x)")
+    runs = lambda times: ", ".join(f"{t:.2f}" for t in times)  # noqa: E731
+    print(f"  one sample            {m_single:7.3f} s  runs {runs(single)}")
+    print(f"  best of {n}, reader    {m:7.3f} s  runs {runs(reading)}  ({m / m_single:.2f} x)")
 
 
 if __name__ == "__main__":

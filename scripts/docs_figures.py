@@ -5,7 +5,7 @@
 Writes ``how-it-works-attention.png`` (the attention window over one written line) and
 ``how-it-works-mixture.png`` (the mixture density output at one step, at bias 0 and bias 1).
 The line is sampled here with Graves' plain algorithm, one :meth:`GravesNet.step` and one
-:func:`mdn.sample` per point, and stopped when the window has passed the last character, so
+:func:`network.sample` per point, and stopped when the window has passed the last character, so
 the figures show the network itself, without the word search the ``write`` command adds. Only
 the network's public functions are used; a seed fixes the line. Needs matplotlib.
 """
@@ -23,7 +23,7 @@ import torch  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
 
-from writesmooth_lstm_graves import mdn  # noqa: E402
+from writesmooth_lstm_graves import network  # noqa: E402
 from writesmooth_lstm_graves.convert import offsets_to_ink  # noqa: E402
 from writesmooth_lstm_graves.weights import Bundle, load_weights  # noqa: E402
 
@@ -53,7 +53,7 @@ def sample_line(bundle: Bundle, text: str, *, bias: float, seed: int) -> dict:
         passed = None
         for t in range(40 * U + 100):
             p, state, phi = net.step(x, state, onehot)
-            x = mdn.sample(p, m, bias, gen)
+            x = network.sample(p, m, bias, gen)
             offsets.append(x[0].numpy().copy())
             phis.append(phi[0].numpy().copy())
             kappas.append(state.kappa[0].numpy().copy())
@@ -130,7 +130,7 @@ def mixture_panel(ax, line: dict, bundle: Bundle, t: int, bias: float, what: str
     the ink so far, each Gaussian's one-standard-deviation ellipse (redder = heavier) and the
     mixture's density as filled contours."""
     m = bundle.config.mixtures
-    mix = mdn.split(torch.from_numpy(line["params"][t]), m, bias)
+    mix = network.split(torch.from_numpy(line["params"][t]), m, bias)
     pi = mix.log_pi.exp().numpy()
     mean, std = np.array(bundle.norm.mean), np.array(bundle.norm.std)
     mu = mix.mu.numpy() * std + mean  # ink units, y still downwards

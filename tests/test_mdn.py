@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from writesmooth_lstm_graves.mdn import sample, sequence_nll, split, step_nll  # noqa: E402
+from writesmooth_lstm_graves.network import sample, sequence_nll, split, step_nll  # noqa: E402
 
 M = 4
 

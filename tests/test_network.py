@@ -6,8 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from writesmooth_lstm_graves.config import GravesConfig  # noqa: E402
-from writesmooth_lstm_graves.network import GravesNet  # noqa: E402
+from writesmooth_lstm_graves.network import GravesConfig, GravesNet, sequence_nll  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +111,7 @@ def test_bf16_autocast_runs_stays_close_and_trains():
     assert torch.allclose(half, full, rtol=0.05, atol=0.5)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         _, nll, _, _ = net(x, chars, cm, x, mask)
-    nll.sum().backward()  # the weight gradients gathered outside autocast meet bf16 grads
+    nll.sum().backward()  # layer 1's fp32 gradients meet the bf16 ones of the layers above
     for name, p in net.named_parameters():
         assert p.grad is not None and p.grad.dtype == torch.float32, name
         assert torch.isfinite(p.grad).all(), name
@@ -136,10 +135,9 @@ def test_a_tiny_network_learns_one_line():
 
 
 def naive_nll(net: GravesNet, x, chars, cm, targets, mask):
-    """The same network written plainly: every layer stepped with torch.lstm_cell, autograd
-    doing all the gradients (the trainer's layer 1 gathers its weight gradients itself)."""
-    from writesmooth_lstm_graves.mdn import sequence_nll
-
+    """The same network written plainly: every layer stepped with torch.lstm_cell (the network
+    computes layer 1's input gates for all steps at once and runs the layers above as fused
+    LSTMs over the sequence)."""
     cfg = net.config
     B = x.shape[1]
     hs = [(torch.zeros(B, cfg.hidden), torch.zeros(B, cfg.hidden)) for _ in range(cfg.layers)]

@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch")
 
 from test_sampler import tiny_bundle  # noqa: E402  (the tests folder is on sys.path)
 from test_train_cli import data_args, dataset  # noqa: E402,F401  (the module's dataset fixture)
-from writesmooth import Ink, TrainOptions, WritesmoothError  # noqa: E402
+from writesmooth import Ink, TrainOptions, TrainRun, WritesmoothError  # noqa: E402
 from writesmooth_lstm_graves import reader as rd  # noqa: E402
-from writesmooth_lstm_graves import sampler  # noqa: E402
+from writesmooth_lstm_graves import choose, writing  # noqa: E402
 from writesmooth_lstm_graves.alphabet import Alphabet  # noqa: E402
 from writesmooth_lstm_graves.convert import ink_to_offsets  # noqa: E402
 from writesmooth_lstm_graves.reader_train import (augment, prepare_lines,  # noqa: E402
@@ -40,29 +40,9 @@ def test_frames_is_the_length_the_convolutions_give():
         assert h.shape[-1] == rd.frames(points) == int(rd.frames(torch.tensor(points)))
 
 
-def test_the_image_reader_draws_a_line_at_a_fixed_scale_and_reads_it_in_columns():
-    """A stroke 200 units long at 20 units a pixel (pixel 0.5 of a scale of 40) is 10 pixels
-    long (from column 2, a pen 1.5 pixels wide), on the middle line between rows 7 and 8; the
-    network makes a frame of every two columns."""
-    reader = tiny_reader(input="image", height=16)
-    line = Ink(strokes=[np.array([[0.0, 50.0], [100.0, 50.0], [200.0, 50.0]])], text="l")
-    image = reader.image(ink_to_offsets(line))
-    assert image.shape == (16, 14)
-    rows, cols = np.nonzero(image > 0.5)
-    assert set(rows.tolist()) == {7, 8} and cols.min() == 1 and cols.max() == 12
-    x, widths = reader.batch([ink_to_offsets(line)] * 2)
-    assert x.shape == (2, 1, 16, 14) and widths.tolist() == [14, 14]
-    logp, n = reader.net(x, widths)
-    assert logp.shape[:2] == (7, 2) and n.tolist() == [7, 7] == [reader.frames(
-        ink_to_offsets(line))] * 2
-
-
-@pytest.mark.parametrize("config,message", [({"input": "paper"}, "unknown reader input"),
-                                            ({"input": "image", "height": 20}, "multiple of 16"),
-                                            ({"layers": -1}, "0 or more")])
-def test_bad_reader_configs_are_refused(config, message):
-    with pytest.raises(WritesmoothError, match=message):
-        tiny_reader(**config)
+def test_a_reader_needs_an_lstm_layer():
+    with pytest.raises(WritesmoothError, match="1 or more"):
+        tiny_reader(layers=0)
 
 
 def test_greedy_decoding_merges_repeats_and_drops_blanks():
@@ -117,26 +97,27 @@ def glyph_line(text: str, rng: np.random.Generator) -> Ink:
     return Ink(strokes=strokes, text=text)
 
 
-@pytest.mark.parametrize("extra", [{}, {"input": "image"}, {"input": "image", "layers": "0"}],
-                         ids=["pen", "image", "image-local"])
-def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path, extra):
+def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path):
     """Trained on random strings of three letter shapes, it reads new strings nearly right,
-    and finds a line's own text far more likely than the same line read as another text;
-    from the pen's offsets or from the ink drawn as an image, with LSTMs or without (a local
-    reader, each frame read from the convolutions alone)."""
+    and finds a line's own text far more likely than the same line read as another text; the
+    run reports CTC nats per character as its loss, the error rate beside it."""
     rng = np.random.default_rng(0)
     words = lambda n: ["".join(rng.choice(list("lov"), rng.integers(2, 6))) for _ in range(n)]
     train = [glyph_line(w, rng) for w in words(192)]
     val = [glyph_line(w, rng) for w in words(48)]
     torch.manual_seed(0)
-    opts = TrainOptions(out=tmp_path, epochs=12, batch_size=16, lr=1e-2, checkpoint_minutes=0,
+    opts = TrainOptions(out=tmp_path, epochs=12, batch_size=16, lr=1e-2, checkpoint_minutes=60,
                         overrides={"hidden": "24", "channels": "24", "layers": "1",
-                                   "dropout": "0", **extra})
-    result = train_reader("lstm-graves-reader", train, val, opts)
+                                   "dropout": "0"})
+    run = TrainRun(model_name="lstm-graves-reader", out=tmp_path, options=opts)
+    result = train_reader("lstm-graves-reader", train, val, opts, run)
     assert result["val_cer"] < 0.1, result
+    assert run.loss_unit == "nats per character" and len(run.history.batch_step) == 12 * 12
+    best = min(run.history.epochs, key=lambda e: e.metrics["val_cer"])
+    assert best.best and result["val_cer"] == best.metrics["val_cer"]
+    assert result["val_nats_per_char"] == best.val_loss
     reader = rd.load_reader(tmp_path / "reader-best.pt")
-    assert reader.net.config.input == extra.get("input", "pen")
-    assert (reader.net.lstm is None) == (extra.get("layers") == "0")
+    assert reader.meta["val_cer"] == result["val_cer"]
     lines = prepare_lines(val, reader.alphabet, reader.frames)
     assert validate(reader, lines)["cer"] == result["val_cer"]
     seen = rd.read(reader, val[:8])
@@ -148,7 +129,8 @@ def test_a_small_reader_learns_to_read_letters_it_was_taught(tmp_path, extra):
 
 def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     """Stopped in the middle of an epoch (Ctrl-C: a checkpoint is written on the way out),
-    then resumed: the result is bit for bit that of a run never stopped, dropout included."""
+    then resumed: the result is bit for bit that of a run never stopped, dropout included, and
+    the run's history goes on from the checkpoint's."""
     from writesmooth_lstm_graves import reader_train
 
     rng = np.random.default_rng(1)
@@ -156,7 +138,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     val = train[:8]
 
     def options(out, **kw):
-        return TrainOptions(out=out, epochs=2, batch_size=8, checkpoint_minutes=0,
+        return TrainOptions(out=out, epochs=2, batch_size=8, checkpoint_minutes=60,
                             overrides={"hidden": "8", "channels": "8"}, **kw)
 
     train_reader("r", train, val, options(tmp_path / "whole"))
@@ -170,12 +152,15 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
         return real(*args)
 
     monkeypatch.setattr(reader_train, "augment", stop_at_7)
-    with pytest.raises(WritesmoothError, match="interrupted: checkpoint saved"):
+    with pytest.raises(KeyboardInterrupt):
         train_reader("r", train, val, options(tmp_path / "cut"))
     saved = torch.load(tmp_path / "cut" / "reader-checkpoint.pt", weights_only=True)
     assert (saved["progress"]["epoch"], saved["progress"]["batch"]) == (1, 2)  # 5 batches/epoch
     monkeypatch.setattr(reader_train, "augment", real)
-    train_reader("r", train, val, options(tmp_path / "cut", resume=True))
+    run = TrainRun(model_name="r", out=tmp_path / "cut", options=options(tmp_path / "cut",
+                                                                         resume=True))
+    train_reader("r", train, val, run.options, run)
+    assert run.history.batch_step == list(range(1, 11))
     whole = torch.load(tmp_path / "whole" / "reader-checkpoint.pt", weights_only=True)
     cut = torch.load(tmp_path / "cut" / "reader-checkpoint.pt", weights_only=True)
     assert cut["progress"]["step"] == whole["progress"]["step"] == 10
@@ -220,32 +205,28 @@ def test_an_ensemble_scores_a_text_with_the_mean_of_its_members_nats(tmp_path):
                                                                       rel=1e-2)
 
 
-def test_an_ensemble_may_join_a_pen_reader_and_an_image_reader(tmp_path):
-    """Members of other shapes and inputs: each reads the line as its input (the image
-    member its own image), the nats are still the mean, and the file keeps each member's
-    config."""
-    pen, image = tiny_reader(seed=1), tiny_reader(seed=2, input="image", height=16, hidden=8)
-    both = rd.ensemble([pen, image])
+def test_an_ensemble_may_join_readers_of_other_shapes(tmp_path):
+    """Members of other sizes: the nats are still the mean, and the file keeps each member's
+    config; an ensemble among the readers joined adds its members one by one."""
+    small, big = tiny_reader(seed=1, hidden=8), tiny_reader(seed=2, channels=24, layers=2)
+    small.meta, big.meta = {"seed": 1}, {"seed": 2}
+    both = rd.ensemble([small, big])
     lines = [glyph_line(t, np.random.default_rng(4)) for t in ("lol", "lo")]
-    rp, ri, re = rd.read(pen, lines), rd.read(image, lines), rd.read(both, lines)
+    rs, rb, re = rd.read(small, lines), rd.read(big, lines), rd.read(both, lines)
     assert [x["nll"] for x in re] == pytest.approx([(p["nll"] + q["nll"]) / 2
-                                                    for p, q in zip(rp, ri)], rel=1e-5)
-    assert [x["read"] for x in re] == [x["read"] for x in rp]
-    offs = [ink_to_offsets(line) for line in lines]  # a line fits only what every member fits
-    assert [both.frames(o) for o in offs] == [min(pen.frames(o), image.frames(o)) for o in offs]
-    assert any(pen.frames(o) != image.frames(o) for o in offs)
+                                                    for p, q in zip(rs, rb)], rel=1e-5)
+    assert [x["read"] for x in re] == [x["read"] for x in rs]
     rd.save_reader(both, tmp_path / "mixed.pt")
     back = rd.load_reader(tmp_path / "mixed.pt")
-    assert [m.config.input for m in back.net.members] == ["pen", "image"]
-    assert back.net.members[1].config.hidden == 8
+    assert [m.config.hidden for m in back.net.members] == [8, 16]
+    assert back.net.members[1].config.layers == 2
     assert [x["nll"] for x in rd.read(back, lines)] == pytest.approx([x["nll"] for x in re],
                                                                       rel=1e-5)
-    pen.meta, image.meta = {"seed": 1}, {"input": "image"}
     other = tiny_reader(seed=3)
     other.meta = {"seed": 3}
-    three = rd.ensemble([rd.ensemble([pen, other]), image])  # a bundled pair, and one more
+    three = rd.ensemble([rd.ensemble([small, other]), big])  # a bundled pair, and one more
     assert len(three.net.members) == 3
-    assert three.meta == {"members": [{"seed": 1}, {"seed": 3}, {"input": "image"}]}
+    assert three.meta == {"members": [{"seed": 1}, {"seed": 3}, {"seed": 2}]}
 
 
 def test_an_ensemble_file_of_one_config_still_loads(tmp_path):
@@ -300,42 +281,33 @@ def test_the_sampler_keeps_the_candidate_the_reader_reads_best(monkeypatch):
         return out
 
     monkeypatch.setattr(rd, "read", spy)
+    monkeypatch.setattr(writing, "REDRAWS", 0)
     texts = ["hello", "a b"]  # whole lines (word by word: test_search.py)
-    inks = sampler.write_lines(bundle, texts, seed=3, candidates=4, redraws=0, search="lines")
+    inks = writing.write_lines(bundle, texts, seed=3, candidates=4, search="lines")
     (rows,) = scored
     assert len(rows) == 8 and [r["ink"].text for r in rows] == ["hello"] * 4 + ["a b"] * 4
     for n, ink in enumerate(inks):
         group = rows[4 * n:4 * n + 4]
-        assert ink.meta["read_nll"] == max(group, key=lambda r: sampler._preference(r["ink"]))[
+        assert ink.meta["read_nll"] == max(group, key=lambda r: choose.preference(r["ink"]))[
             "nll"]
         assert ink.meta["read"] in [r["read"] for r in group]
         ok = [r for r in group if not r["ink"].meta["hit_cap"] and not r["ink"].meta["stalled"]]
         if ok and not (ink.meta["hit_cap"] or ink.meta["stalled"]):
             assert ink.meta["read_nll"] == min(r["nll"] for r in ok)
-        assert "text_margin" not in ink.meta
 
 
-def test_candidate_scores_the_margin_when_asked_or_when_there_is_no_reader():
+def test_without_a_reader_there_are_no_candidates_to_choose_among():
     bundle = tiny_bundle(kappa_bias=0.0)
-    (plain,) = sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, redraws=0)
-    assert "text_margin" in plain.meta and "read_nll" not in plain.meta
-    bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
-    (margin,) = sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, redraws=0,
-                                    score="margin")
-    assert margin.meta["text_margin"] == plain.meta["text_margin"]
-    with pytest.raises(WritesmoothError, match="unknown candidate score 'best'"):
-        sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, score="best")
-    bundle.reader = None
     with pytest.raises(WritesmoothError, match="no reader"):
-        sampler.write_lines(bundle, ["hello"], seed=3, candidates=2, score="reader")
+        writing.write_lines(bundle, ["hello"], seed=3, candidates=2)
 
 
-def test_one_whole_line_is_not_scored_and_is_the_same_with_or_without_a_reader():
+def test_one_whole_line_is_not_scored_and_is_the_same_with_or_without_a_reader(monkeypatch):
+    monkeypatch.setattr(writing, "REDRAWS", 0)
     bundle = tiny_bundle(kappa_bias=0.0)
-    (a,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0)
+    (a,) = writing.write_lines(bundle, ["hello"], seed=5, candidates=1)
     bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
-    (b,) = sampler.write_lines(bundle, ["hello"], seed=5, candidates=1, redraws=0,
-                               search="lines")
+    (b,) = writing.write_lines(bundle, ["hello"], seed=5, candidates=1, search="lines")
     assert "read_nll" not in b.meta
     assert all(np.array_equal(s, t) for s, t in zip(a.strokes, b.strokes))
 
@@ -357,9 +329,9 @@ def test_train_resume_and_evaluate_the_reader_from_the_command_line(run_cli, dat
     assert other.code == 2 and "batch_size 8 -> 4" in other.err
     more = run_cli(*base, "--epochs", "3", "--resume")
     assert more.code == 0, more.err
-    assert "resumed at epoch 3, batch 0" in more.out
+    assert "resuming at epoch 3, batch 0" in more.out
     saved = torch.load(folder / "reader-checkpoint.pt", weights_only=True)
-    assert saved["progress"]["epoch"] == 3 and len(saved["progress"]["history"]) == 3
+    assert saved["progress"]["epoch"] == 3 and len(saved["history"]["epochs"]) == 3
     ev = run_cli("evaluate", "--model", "lstm-graves-reader", "--weights",
                  folder / "reader-best.pt", *data_args(dataset), "--json")
     assert ev.code == 0, ev.err
@@ -384,10 +356,12 @@ def test_an_unknown_reader_config_field_exits_2(run_cli, dataset, tmp_path):
     assert res.code == 2 and "unknown config field 'hiden'" in res.err and "hidden" in res.err
 
 
-def test_with_a_reader_a_line_is_the_best_of_the_default_candidates_without_one_a_single_sample():
+def test_with_a_reader_a_line_is_the_best_of_the_default_candidates_without_one_a_single_sample(
+        monkeypatch):
+    monkeypatch.setattr(writing, "REDRAWS", 0)
     bundle = tiny_bundle(kappa_bias=0.0)
-    (plain,) = sampler.write_lines(bundle, ["hello"], seed=2, redraws=0)
+    (plain,) = writing.write_lines(bundle, ["hello"], seed=2)
     assert plain.meta["candidates"] == 1 and "read_nll" not in plain.meta
     bundle.reader = tiny_reader(chars=bundle.alphabet.chars)
-    (read,) = sampler.write_lines(bundle, ["hello"], seed=2, redraws=0)
-    assert read.meta["candidates"] == sampler.DEFAULT_CANDIDATES > 1 and "read_nll" in read.meta
+    (read,) = writing.write_lines(bundle, ["hello"], seed=2)
+    assert read.meta["candidates"] == writing.DEFAULT_CANDIDATES > 1 and "read_nll" in read.meta

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from writesmooth_lstm_graves import sampler, search, shapes
+from writesmooth import notices
+from writesmooth_lstm_graves import draw, search, shapes, writing
 from test_search import count_draws, fake_reader, moving
 
 
@@ -101,28 +102,30 @@ def test_the_reader_judges_every_letter_but_x(reading, text, ok):
 
 def test_drawn_lines_carry_the_window_per_point():
     bundle = moving()
-    (d,) = sampler.draw_lines(bundle, ["ab cd"], bias=0.5,
-                              generator=torch.Generator().manual_seed(3))
+    (d,) = draw.draw_lines(bundle, ["ab cd"], bias=0.5,
+                           generator=torch.Generator().manual_seed(3))
     assert d.window.shape == (len(d.offsets),)
     assert d.window.min() >= 0 and d.window.max() <= len("ab cd")
-    (free,) = sampler.draw_lines(bundle, ["ab cd"], bias=0.5, stop_rule=False,
-                                 generator=torch.Generator().manual_seed(3))
+    (free,) = draw.draw_lines(bundle, ["ab cd"], bias=0.5, stop_rule=False,
+                              generator=torch.Generator().manual_seed(3))
     assert free.window is None
 
 
 def test_a_word_whose_x_is_not_crossed_is_drawn_again(monkeypatch):
     """The reader reads every drawing right, but no drawing of 'ax' has its x crossed: it gets
-    1 + redraws rounds, then 'ab' is drawn again and 'ax' after it, BACKTRACKS times; the
-    best 'ax' is kept all the same, marked not crossed."""
+    1 + REDRAWS rounds, then 'ab' is drawn again and 'ax' after it, BACKTRACKS times; the
+    best 'ax' is kept all the same, marked not crossed, and the line says so."""
     bundle = moving()
     fake_reader(monkeypatch)
     monkeypatch.setattr(search, "uncrossed",
                         lambda offsets, window, text, begin, end: text[begin:end].count("x"))
+    monkeypatch.setattr(writing, "REDRAWS", 1)
     calls = count_draws(monkeypatch)
-    (ink,) = sampler.write_lines(bundle, ["ab ax"], seed=2, candidates=2, redraws=1)
+    (ink,) = writing.write_lines(bundle, ["ab ax"], seed=2, candidates=2)
     R, K = 1, search.BACKTRACKS
     assert [stops[0] for stops, _ in calls] == [2] + ([5] * (R + 1) + [2]) * K + [5] * (R + 1)
     assert [w["crossed"] for w in ink.meta["words"]] == [True, False]
+    assert ink.meta["word_troubles"][0].endswith("the best one is kept: its x is not crossed")
 
 
 def test_a_crossed_x_is_kept_over_a_drawing_the_reader_likes_better(monkeypatch):
@@ -135,48 +138,17 @@ def test_a_crossed_x_is_kept_over_a_drawing_the_reader_likes_better(monkeypatch)
     def uncrossed(offsets, window, text, begin, end):
         return 0 if len(offsets) == shortest["n"] else 1
 
-    real = sampler.draw_lines
+    real = search.draw_lines
 
     def draw_lines(bundle, texts, **kw):
         lines = real(bundle, texts, **kw)
         shortest["n"] = min(len(d.offsets) for d in lines)
         return lines
 
-    monkeypatch.setattr(sampler, "draw_lines", draw_lines)
+    monkeypatch.setattr(search, "draw_lines", draw_lines)
     calls = count_draws(monkeypatch)
     monkeypatch.setattr(search, "uncrossed", uncrossed)
-    (ink,) = sampler.write_lines(bundle, ["x"], seed=4, candidates=3)
+    (ink,) = writing.write_lines(bundle, ["x"], seed=4, candidates=3)
     (_, lines), = calls
     assert len({len(d.offsets) for d in lines}) > 1  # the drawings differ in length
     assert ink.meta["steps"] == shortest["n"] and ink.meta["words"][0]["crossed"]
-
-
-def test_teacher_forcing_a_drawn_line_gives_back_the_window_it_was_drawn_with():
-    """sampler.forced_windows (the shape check on real lines, scripts/shape_calibration.py):
-    fed the points a line was drawn with, the network's window reads as it did drawing them."""
-    bundle = moving()
-    texts = ["ab cd", "efg"]
-    drawn = sampler.draw_lines(bundle, texts, bias=0.5, generator=torch.Generator().manual_seed(3))
-    inks = [sampler._to_ink(bundle, d.offsets, primed=False, text=t) for d, t in zip(drawn, texts)]
-    forced = sampler.forced_windows(bundle, inks, batch_size=1)
-    assert [t for _, _, t in forced] == texts
-    for d, (offsets, window, _) in zip(drawn, forced):
-        assert len(set(window)) > 2  # it moves along the text
-        assert np.array_equal(window, d.window)
-        assert np.allclose(offsets, bundle.norm.invert(d.offsets), atol=1e-3)
-
-
-def test_the_stop_rule_on_a_teacher_forced_line_ends_a_word_where_drawing_did():
-    """sampler.stop_point: a whole line teacher-forced and cut at the space after its first
-    word keeps as many points as drawing it with that stop did (the same random draws draw the
-    same start); a window that never reaches the stop keeps every point."""
-    bundle = moving()
-    for seed in (3, 4, 5):
-        draw = lambda **kw: sampler.draw_lines(  # noqa: E731
-            bundle, ["ab cd"], bias=0.5, generator=torch.Generator().manual_seed(seed), **kw)[0]
-        word, line = draw(stops=[2]), draw()
-        assert len(word.offsets) < len(line.offsets)
-        ink = sampler._to_ink(bundle, line.offsets, primed=False, text="ab cd")
-        ((offsets, window, text),) = sampler.forced_windows(bundle, [ink])
-        assert sampler.stop_point(bundle, offsets, window, text, 2) == len(word.offsets)
-        assert sampler.stop_point(bundle, offsets[:9], window[:9], text, 5) == 9

@@ -17,7 +17,8 @@ from writesmooth_lstm_graves.batching import (START, collate, epoch_batches, pre
 from writesmooth_lstm_graves.alphabet import Alphabet  # noqa: E402
 from writesmooth_lstm_graves.convert import Normaliser, ink_to_offsets  # noqa: E402
 from writesmooth_lstm_graves.models import LstmGraves, LstmGravesUncond  # noqa: E402
-from writesmooth_lstm_graves.trainer import lr_factor, train_model  # noqa: E402
+from writesmooth_lstm_graves.schedule import Shape, lr_factor  # noqa: E402
+from writesmooth_lstm_graves.trainer import train_model  # noqa: E402
 
 TINY = {"hidden": "16", "mixtures": "3", "window": "3", "min_char_count": "1"}
 LETTERS = "abcdefgh"
@@ -114,6 +115,13 @@ def test_learning_rate_warms_up_then_decays_to_a_tenth():
     assert lr_factor(total * 2, total) == pytest.approx(0.1)
 
 
+def test_the_warmup_is_the_shorter_of_its_steps_and_its_fraction_of_the_run():
+    reader = Shape(warmup_steps=300, warmup_fraction=0.1, final_fraction=0.05)
+    assert lr_factor(99, 1000, reader) == pytest.approx(1.0)  # a tenth of 1000 steps
+    assert lr_factor(299, 10_000, reader) == pytest.approx(1.0)  # at most 300 steps
+    assert lr_factor(10_000, 10_000, reader) == pytest.approx(0.05)
+
+
 # --- whole runs ---------------------------------------------------------------------------------
 def test_a_small_run_writes_loadable_best_weights_and_a_checkpoint(tmp_path):
     log = tmp_path / "log.jsonl"
@@ -128,6 +136,9 @@ def test_a_small_run_writes_loadable_best_weights_and_a_checkpoint(tmp_path):
     records = [__import__("json").loads(line) for line in log.read_text().splitlines()]
     assert [r["step"] for r in records] == list(range(1, 9))
     assert {"step", "epoch", "loss", "points", "seconds"} <= set(records[0])
+    saved = torch.load(result["checkpoint"], weights_only=True)
+    assert [e["epoch"] for e in saved["history"]["epochs"]] == [1, 2]
+    assert saved["history"]["batch_step"] == list(range(1, 9))
 
 
 def test_the_unconditional_network_trains_without_text(tmp_path):
@@ -147,7 +158,7 @@ class StopAt:
 
     @hookimpl
     def on_batch_end(self, run, batch):
-        if batch["step"] == self.step:
+        if batch.step == self.step:
             raise KeyboardInterrupt
 
 
@@ -162,9 +173,12 @@ def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path, register_
     get_toolkit().unregister_plugin("stop-at-7")
     saved = torch.load(tmp_path / "b" / "run" / "checkpoint.pt", weights_only=True)
     assert (saved["progress"]["step"], saved["progress"]["epoch"], saved["progress"]["batch"]) == (7, 1, 2)
-    resumed = train_model("lstm-graves", 10, train, val,
-                          options(tmp_path / "b", epochs=3, resume=True), None)
+    run = TrainRun(model_name="lstm-graves", out=tmp_path / "b" / "run",
+                   options=options(tmp_path / "b", epochs=3, resume=True))
+    resumed = train_model("lstm-graves", 10, train, val, run.options, run)
     assert resumed["steps"] == straight["steps"] == 15
+    assert run.history.batch_step == list(range(1, 16))  # the history before the stop too
+    assert [e.epoch for e in run.history.epochs] == [1, 2, 3]
     a = torch.load(straight["weights"], weights_only=True)["state_dict"]
     b = torch.load(resumed["weights"], weights_only=True)["state_dict"]
     for k in a:
@@ -195,16 +209,15 @@ def _nan_for(monkeypatch, calls: set[int] | None):
     monkeypatch.setattr(trainer_mod.GravesNet, "forward", forward)
 
 
-def test_non_finite_batches_are_skipped_with_a_warning(tmp_path, monkeypatch, capsys):
+def test_non_finite_batches_are_skipped_with_a_warning(tmp_path, monkeypatch, caplog):
     _nan_for(monkeypatch, {2, 3})
     result = train_model("lstm-graves", 10, fake_inks(16), [], options(tmp_path), None)
     assert result["steps"] == 6  # 8 batches, 2 skipped
-    err = capsys.readouterr().err
-    assert "non-finite loss; batch skipped" in err
+    assert "non-finite loss; batch skipped" in caplog.text
 
 
 def test_bf16_a_processor_cannot_run_falls_back_to_fp32_with_a_warning(tmp_path, monkeypatch,
-                                                                         capsys):
+                                                                         caplog):
     """--precision bf16 where autocast has no kernel (an AVX2-only CPU's LSTM): one warning,
     then every batch runs in fp32."""
     from writesmooth_lstm_graves import trainer
@@ -218,11 +231,10 @@ def test_bf16_a_processor_cannot_run_falls_back_to_fp32_with_a_warning(tmp_path,
         return __import__("contextlib").nullcontext()
 
     monkeypatch.setattr(trainer, "autocast_for", autocast_for)
-    opts = options(tmp_path, epochs=1)
-    opts.extra["precision"] = "bf16"
+    opts = options(tmp_path, epochs=1, precision="bf16")
     result = train_model("lstm-graves", 10, fake_inks(8), [], opts, None)
     assert result["steps"] == 2 and calls[0] == "bf16" and set(calls[1:]) == {"fp32"}
-    assert "bf16 autocast failed (could not create a primitive" in capsys.readouterr().err
+    assert "bf16 autocast failed (could not create a primitive" in caplog.text
 
 
 def test_persistent_non_finite_batches_stop_the_run_clearly(tmp_path, monkeypatch):
@@ -247,7 +259,7 @@ def test_an_unknown_config_field_lists_the_valid_ones(tmp_path):
 
 class Recorder:
     def __init__(self) -> None:
-        self.events: list[tuple[str, dict]] = []
+        self.events: list[tuple[str, object]] = []
 
     @hookimpl
     def on_train_start(self, run):
@@ -271,16 +283,25 @@ def test_listeners_get_every_event_and_attention_on_request(tmp_path, register_p
     rec = Recorder()
     register_plugin(rec, "recorder")
     run = TrainRun(model_name="lstm-graves", out=tmp_path / "run", options=options(tmp_path))
-    train_model("lstm-graves", 10, fake_inks(8), fake_inks(2, seed=1), run.options, run)
+    val = fake_inks(2, seed=1)
+    train_model("lstm-graves", 10, fake_inks(8), val, run.options, run)
     kinds = [k for k, _ in rec.events]
     assert kinds == ["start"] + ["batch"] * 2 + ["epoch"] + ["batch"] * 2 + ["epoch", "end"]
+    assert run.loss_unit == "nats per point"
     batch = rec.events[1][1]
-    assert {"step", "epoch", "loss", "points", "seconds", "inks"} <= set(batch)
-    att = batch["attention"]
-    T = batch["inks"][0].n_points - 1
-    assert att["phi"].shape == (T, len(att["text"])) and att["window"].shape[0] == T
-    assert rec.events[3][1]["val_loss"] is not None and rec.events[3][1]["best"] is True
-    assert rec.events[-1][1]["weights"].endswith("best.pt")
+    assert (batch.step, batch.epoch, len(batch.inks)) == (1, 1, 4) and batch.points > 0
+    att = batch.attention
+    T = batch.inks[0].n_points - 1
+    assert att.phi.shape == (T, len(att.text)) and att.window.shape == (T, len(att.alphabet) + 1)
+    epochs = [e for k, e in rec.events if k == "epoch"]
+    assert epochs[0].best is True and [e.epoch for e in epochs] == [1, 2]
+    points_per_line = sum(ink.n_points - 1 for ink in val) / len(val)
+    assert epochs[0].metrics["val_nats_per_sequence"] == pytest.approx(
+        epochs[0].val_loss * points_per_line, rel=1e-6)
+    end = rec.events[-1][1]
+    assert end.weights.name == "best.pt" and end.steps == 4
+    assert end.metrics["val_nats_per_point"] == [e for e in epochs if e.best][-1].val_loss
+    assert run.history.epochs == epochs
 
 
 def _ddp_worker(rank: int, port: int, out: str, results) -> None:

@@ -76,7 +76,7 @@ def one_thread():
 def sampler_available() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("writesmooth_lstm_graves.sampler") is not None
+    return importlib.util.find_spec("writesmooth_lstm_graves.writing") is not None
 
 
 def test_small_run_writes_checkpoint_weights_plots_samples_and_log(run_cli, dataset, tmp_path,
@@ -289,7 +289,7 @@ def test_resume_from_a_corrupt_checkpoint_is_one_error_line(run_cli, dataset, tm
     result = run_cli("train", *data_args(dataset), *TINY, "--epochs", "1", "--out",
                      tmp_path / "runs", "--resume", "--no-plots", "--device", "cpu")
     expected = ("not a readable checkpoint" if content != "weights"
-                else "not a writesmooth-lstm-graves-checkpoint/1 checkpoint")
+                else "not a writesmooth-lstm-graves-checkpoint/2 checkpoint")
     assert result.code == 2 and expected in result.err, result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     assert ckpt.read_bytes() == before  # left as it was, for the user to look at

@@ -33,7 +33,7 @@ def test_the_loss_of_a_small_model_goes_down_on_real_lines(shared_iam, tmp_path)
                         max_steps=60, overrides={"hidden": "32", "mixtures": "5", "window": "5"})
     run = TrainRun(model_name="lstm-graves", out=opts.out, options=opts)
     result = train_model("lstm-graves", 10, train, val, opts, run)
-    losses = np.array(run.state["history"]["batch_loss"])
+    losses = np.array(run.history.batch_loss)
     assert len(losses) == 60 and np.isfinite(losses).all()
     # about 2.4 -> 1.0 nats per point on this machine; a stuck trainer stays near the first value
     assert losses[-12:].mean() < losses[:12].mean() - 0.7, (losses[:12].mean(), losses[-12:].mean())

@@ -169,23 +169,23 @@ def test_cap_is_reported(run_cli, frozen_weights, tmp_path):
     result = write(run_cli, frozen_weights, "never ends", "-o", tmp_path / "x.json")
     assert result.code == 0
     assert "warning: line 'never ends' reached the step cap" in result.err
-    from writesmooth_lstm_graves.sampler import REDRAWS
+    from writesmooth_lstm_graves.writing import REDRAWS
 
     assert f"in all {REDRAWS + 1} draws; it is cut there" in " ".join(result.err.split())
 
 
 def test_a_line_that_stalled_in_every_draw_is_reported(run_cli, weights, tmp_path, monkeypatch):
-    from writesmooth_lstm_graves import sampler
+    from writesmooth_lstm_graves import draw, writing
 
-    monkeypatch.setattr(sampler, "STALL_STEPS", 0)  # every line now counts as stalled
+    monkeypatch.setattr(draw, "STALL_STEPS", 0)  # every line now counts as stalled
     result = write(run_cli, weights, "stalls", "-o", tmp_path / "x.json")
     assert result.code == 0
     err = " ".join(result.err.split())
-    draws = sampler.REDRAWS + 1
+    draws = writing.REDRAWS + 1
     assert ("line 'stalls' may hold a scribble: the model lost its place in it "
             f"in all {draws} draws") in err
     (ink,) = read_inks(tmp_path / "x.json")
-    assert ink.meta["stalled"] and ink.meta["redraws"] == sampler.REDRAWS and ink.meta["dwell"] > 0
+    assert ink.meta["stalled"] and ink.meta["redraws"] == writing.REDRAWS and ink.meta["dwell"] > 0
 
 
 def test_candidates_reach_the_model(run_cli, weights, tmp_path):

@@ -28,7 +28,6 @@ class Example:
     offsets: np.ndarray   # (N, 3) standardised; each row is both a target and the next input
     chars: np.ndarray     # (U,) int64 class indices (0 = unknown)
     ink: Ink              # the source line, kept for the visual listeners (a reference, no copy)
-    weights: np.ndarray | None = None  # (N,) loss weight per point (``emphasis.py``); None: all 1
 
     @property
     def points(self) -> int:
@@ -120,7 +119,7 @@ def shard(batches: list[list[int]], rank: int, world: int) -> list[list[int]]:
 class Batch:
     x: np.ndarray          # (T, B, 3) inputs: START then the offsets shifted by one
     targets: np.ndarray    # (T, B, 3)
-    mask: np.ndarray       # (T, B) 1 where a target is real (its loss weight, ``Example.weights``)
+    mask: np.ndarray       # (T, B) 1 where a target is real
     chars: np.ndarray      # (B, U)
     char_mask: np.ndarray  # (B, U)
     examples: list[Example]
@@ -152,7 +151,7 @@ def collate(examples: list[Example]) -> Batch:
         targets[:n, j] = e.offsets
         x[0, j] = START
         x[1:n, j] = e.offsets[:-1]
-        mask[:n, j] = 1.0 if e.weights is None else e.weights
+        mask[:n, j] = 1.0
         chars[j, :len(e.chars)] = e.chars
         char_mask[j, :len(e.chars)] = 1.0
     return Batch(x, targets, mask, chars, char_mask, examples)

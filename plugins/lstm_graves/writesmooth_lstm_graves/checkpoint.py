@@ -1,11 +1,11 @@
 """Training checkpoints: everything needed to continue a run exactly where it stopped.
 
-A checkpoint is a plain dict of tensors and primitives (loadable with ``weights_only=True``), a
-weights file with more keys (so ``--weights checkpoint.pt`` works wherever weights do):
-the weights, the optimizer and scheduler, where the run is (epoch, batches done in that epoch,
-optimizer step), the best validation so far, the loss history for the plots, and the random
-generators' states stored as tensors. It is written to a temporary file and renamed into place
-(weights.atomic_torch_save), so a kill -9 at any moment leaves the previous checkpoint intact.
+A checkpoint is a plain dict of tensors and primitives (loadable with ``weights_only=True``): the
+keys of the trained network's weights file (so ``--weights checkpoint.pt`` works wherever weights
+do), the optimizer and schedule, where the run is (epoch, batches done in that epoch, optimizer
+step), the best validation so far, the loss history for the plots, and the random generators'
+states stored as tensors. It is written to a temporary file renamed into place
+(``writesmooth.atomic_write``), so a kill -9 at any moment leaves the previous checkpoint intact.
 """
 from __future__ import annotations
 
@@ -15,15 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from writesmooth import WritesmoothError
+import writesmooth
 
-from .weights import FORMAT as WEIGHTS_FORMAT
-from .weights import atomic_torch_save, load_tagged
-
-FORMAT = "writesmooth-lstm-graves-checkpoint/1"
-CHECKPOINT_NAME = "checkpoint.pt"
-BEST_NAME = "best.pt"
-LAST_NAME = "last.pt"
+from .weights import load_tagged
 
 # what must not change when a run is resumed: together they define which lines go into which
 # batch in which order (--epochs, --max-steps and --lr may change: they only reshape the schedule)
@@ -53,26 +47,22 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all([s.cpu() for s in states])
 
 
-def save_checkpoint(path: Path, *, identity: dict[str, Any], net: torch.nn.Module,
-                    optimizer: torch.optim.Optimizer, scheduler: Any,
-                    progress: dict[str, Any], run: dict[str, Any]) -> None:
-    """``identity``: model name, config, alphabet and normaliser (as in a weights file);
-    ``progress``: epoch, batch, step, best figures, history; ``run``: the RUN_KEYS options."""
-    atomic_torch_save({
-        "format": WEIGHTS_FORMAT,  # also a weights file: evaluate/write --weights checkpoint.pt
-        "checkpoint": FORMAT,
-        **identity,
-        "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "progress": progress,
-        "run": run,
-        "rng": rng_state(),
-    }, path)
+def save_checkpoint(path: Path, *, tag: str, identity: dict[str, Any], net: torch.nn.Module,
+                    optimizer: torch.optim.Optimizer, schedule: Any, progress: dict[str, Any],
+                    run: dict[str, Any], history: dict[str, Any]) -> None:
+    """``tag``: the kind of checkpoint (its ``checkpoint`` key); ``identity``: the keys of the
+    network's weights file but its weights (format, model, config, alphabet, ...);
+    ``progress``: where the run is; ``run``: the :data:`RUN_KEYS` options; ``history``:
+    ``TrainHistory.to_dict()``."""
+    data = {**identity, "checkpoint": tag,
+            "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
+            "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+            "progress": progress, "run": run, "history": history, "rng": rng_state()}
+    writesmooth.atomic_write(path, lambda fh: torch.save(data, fh))
 
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    return load_tagged(Path(path), "checkpoint", "checkpoint", FORMAT)
+def load_checkpoint(path: Path, tag: str) -> dict[str, Any]:
+    return load_tagged(Path(path), "checkpoint", "checkpoint", tag)
 
 
 def check_same_run(saved: dict[str, Any], now: dict[str, Any], path: Path) -> None:
@@ -81,5 +71,6 @@ def check_same_run(saved: dict[str, Any], now: dict[str, Any], path: Path) -> No
     changed = [f"{k} {saved.get(k)!r} -> {now.get(k)!r}" for k in RUN_KEYS
                if k in saved and saved.get(k) != now.get(k)]
     if changed:
-        raise WritesmoothError(f"{path}: cannot resume with different options ({'; '.join(changed)}); "
-                               f"use the options of the interrupted run, or a new --out")
+        raise writesmooth.WritesmoothError(
+            f"{path}: cannot resume with different options ({'; '.join(changed)}); use the "
+            f"options of the interrupted run, or a new --out")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from writesmooth import WritesmoothError
+import writesmooth
 
 
 @dataclass
@@ -34,27 +34,11 @@ class Dist:
         return self.rank == 0
 
 
-def resolve_device(request: str, local_rank: int = 0) -> torch.device:
-    request = (request or "auto").lower()
-    if request == "auto":
-        request = "cuda" if torch.cuda.is_available() else "cpu"
-    if request.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise WritesmoothError(f"--device {request}: no CUDA GPU is available "
-                                   f"(torch {torch.__version__}); use --device cpu or auto")
-        if request == "cuda":
-            return torch.device("cuda", local_rank % torch.cuda.device_count())
-        return torch.device(request)
-    if request != "cpu":
-        raise WritesmoothError(f"unknown device '{request}' (use auto, cpu, cuda or cuda:N)")
-    return torch.device("cpu")
-
-
 def setup(device_request: str) -> Dist:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    device = resolve_device(device_request, local_rank)
+    device = torch.device(writesmooth.resolve_device(device_request, local_rank))
     if world <= 1:
         return Dist(device=device)
     started = False

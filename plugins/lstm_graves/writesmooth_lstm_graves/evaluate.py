@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 
@@ -19,7 +19,7 @@ EVAL_BATCH = 32
 
 def pick_precision(request: str | None, device: torch.device) -> str:
     """``auto``: bf16 on CUDA (tensor cores), fp32 on CPU, where bf16 matmuls are slower on
-    most processors. The loss is computed in fp32 either way (mdn.step_nll)."""
+    most processors. The loss is computed in fp32 either way (network.step_nll)."""
     request = (request or "auto").lower()
     if request == "auto":
         return "bf16" if device.type == "cuda" else "fp32"
@@ -36,23 +36,6 @@ def autocast_for(device: torch.device, precision: str = "auto"):
     return contextlib.nullcontext()
 
 
-def line_nlls(net: torch.nn.Module, examples: Sequence[Example], batches: Iterable[list[int]], *,
-              device: torch.device, precision: str = "fp32",
-              unscored: int = 0) -> Iterator[tuple[list[int], torch.Tensor, int]]:
-    """Per batch of ``batches`` (lists of positions in ``examples``): the positions, each line's
-    NLL in nats (the network teacher-forced, as in training) and the points in the batch. The
-    first ``unscored`` offsets of every line are fed but not scored (a priming sample's own).
-    Gradients are the caller's business: call it under ``no_grad`` or ``inference_mode``."""
-    for idx in batches:
-        batch = collate([examples[i] for i in idx])
-        if unscored:
-            batch.mask[:unscored] = 0.0
-        x, chars, cm, targets, mask = batch.tensors(device)
-        with autocast_for(device, precision):
-            _, nll, _, _ = net(x, chars, cm, targets, mask)
-        yield idx, nll, batch.points
-
-
 @torch.no_grad()
 def nll_sums(net: torch.nn.Module, examples: Sequence[Example], *, device: torch.device,
              batch_size: int = EVAL_BATCH, rank: int = 0, world: int = 1,
@@ -62,12 +45,15 @@ def nll_sums(net: torch.nn.Module, examples: Sequence[Example], *, device: torch
     was_training = net.training
     net.eval()
     total, lines, points = 0.0, 0, 0
-    batches = eval_batches([e.points for e in examples], batch_size)[rank::world]
     try:
-        for idx, nll, n in line_nlls(net, examples, batches, device=device, precision=precision):
+        for idx in eval_batches([e.points for e in examples], batch_size)[rank::world]:
+            batch = collate([examples[i] for i in idx])
+            x, chars, cm, targets, mask = batch.tensors(device)
+            with autocast_for(device, precision):
+                _, nll, _, _ = net(x, chars, cm, targets, mask)
             total += float(nll.double().sum())
             lines += len(idx)
-            points += n
+            points += batch.points
             if tick is not None:
                 tick(len(idx))
     finally:

@@ -5,13 +5,14 @@ weights and to per-operator overhead, not to arithmetic. :class:`FastStepper` th
 rearranges the weights once so that a step is a handful of in-place operators on preallocated
 buffers: every layer reads one contiguous slice of a single activation row
 ``Z = [h1 | x | w | h2 | h3]`` (no per-step concatenation), writes its hidden state straight
-back into ``Z``, and the output layer reads the whole row. It computes what
-:meth:`GravesNet.step` computes (tests hold it to 1e-5).
+back into ``Z``, and the output layer reads the whole row. It computes what the network's
+``forward`` computes step by step (tests hold it to 1e-5).
 
 On the CPU the small per-step work (attention window, sampling, stop test) runs in numpy on
 views of the same memory: a numpy operator on a few hundred numbers costs well under a
 microsecond, a torch one (or even a torch slice) two to three. Other devices use the torch path,
-which computes the same thing (tests compare the two on the CPU).
+which computes the same thing up to rounding (tests compare the two on the CPU): run on the CPU,
+each half of it (window, draw) changes the last bits, and so a seed's strokes.
 
 :class:`MixtureSampler` draws from the biased mixture (Graves eqs. 61-62) with noise drawn in
 chunks from one seeded generator: the component by the Gumbel-max trick (the same distribution
@@ -22,8 +23,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .mdn import LOG_SD_MIN, RHO_RAW_CLAMP
-from .network import GravesNet, State
+from .network import LOG_SD_MIN, RHO_RAW_CLAMP, GravesNet, State
 
 
 def _linear_pointwise(*args):
@@ -198,6 +198,7 @@ class FastStepper:
         n["w"][...] = n["w3_0"]
 
     def _window_torch(self) -> None:
+        # _window_numpy for other devices: on the CPU it rounds differently, and is slower
         torch.addmm(self.attn_b, self.h[0], self.attn_wt, out=self.abk)
         self.abk.exp_()
         self.kappa.add_(self.k)
@@ -300,6 +301,7 @@ class MixtureSampler:
         self.x[...] = out
 
     def _draw_torch(self, t: int, out: torch.Tensor) -> None:
+        # _draw_numpy for other devices: on the CPU it rounds differently, and is slower
         g5 = self.g5
         torch.add(self.gumbel[t], self.logits, alpha=self.scale, out=self.pick)
         torch.argmax(self.pick, 1, out=self.idx)
@@ -324,7 +326,7 @@ class MixtureSampler:
 
 class StateRing:
     """The recurrent state of every row after each of the last ``size`` steps, so that a line
-    can go on from the step where one of its rows ended (the sampler's word-by-word search)."""
+    can go on from the step where one of its rows ended (the word search, ``search.py``)."""
 
     def __init__(self, stepper: FastStepper, size: int) -> None:
         s = stepper

@@ -70,7 +70,7 @@ class LstmGraves(writesmooth.Model):
     @staticmethod
     def bundled_reader(bundle: Any) -> Any:
         """The bundled reader, for weights whose ink is in the units it was trained on (offset
-        scales within 25 % of its own), else None (candidates then use the text margin)."""
+        scales within 25 % of its own), else None (then each line is drawn once)."""
         from .reader import load_reader
 
         path = LstmGravesReader.default_weights()

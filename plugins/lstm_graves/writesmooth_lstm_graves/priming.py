@@ -20,8 +20,10 @@ densely, say), each stroke is resampled along its length at ``0.46 s`` spacing.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from writesmooth import Ink, WritesmoothError
 
@@ -30,6 +32,11 @@ from . import convert
 CHAR_WIDTH_PER_STD = 4.35   # IAM-OnDB: median line width per character / offset std
 STEP_PER_STD = 0.46         # IAM-OnDB: median pen-down step / offset std
 TOLERANCE = 2.0             # within this factor of the training statistics, leave it alone
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (line breaks too) one space."""
+    return " ".join(text.split())
 
 
 def check_sample(ink: Ink, what: str = "sample") -> None:
@@ -91,3 +98,20 @@ def prime_offsets(ink: Ink, norm: convert.Normaliser) -> tuple[np.ndarray, dict]
         raise WritesmoothError(f"{ink.source or 'sample'}: the sample has no handwriting")
     info["points"] = int(len(offsets) + 1)
     return norm.apply(offsets), info
+
+
+@dataclass
+class Prime:
+    """A handwriting sample ready to be fed: its text and normalised offsets ``(P-1, 3)``."""
+
+    text: str
+    offsets: torch.Tensor
+    info: dict  # what was done to its scale: ``scale``, ``resampled``, ``points``
+
+
+def make_prime(sample: Ink, norm: convert.Normaliser, device: torch.device) -> Prime:
+    """``sample`` (with its transcript) made ready to prime the network on ``device``."""
+    check_sample(sample)
+    text = one_line(sample.text)
+    offsets, info = prime_offsets(sample.replace(text=text), norm)
+    return Prime(text, torch.from_numpy(offsets).to(device), info)

@@ -16,7 +16,7 @@ character error rate of ``writesmooth``'s legibility figures.
 Weights files: a plain dict (format ``writesmooth-reader/1``) of tensors and primitives, loaded
 with ``weights_only=True``: config, alphabet, the offset scale, state_dict and meta; an
 ensemble's file has ``members`` (state dicts) and ``configs`` (one a member) instead of
-``state_dict`` (files written before ``configs`` was added hold members of one ``config``).
+``state_dict`` (a file with one ``config`` for all its members loads too).
 """
 from __future__ import annotations
 
@@ -29,33 +29,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import writesmooth
 from writesmooth import Ink, WritesmoothError
-from writesmooth.render.raster import coverage
 
 from .alphabet import Alphabet
-from .convert import ink_to_offsets, offsets_to_ink
-from .weights import atomic_torch_save, load_tagged
+from .convert import ink_to_offsets
+from .weights import first_line, load_tagged
 
 FORMAT = "writesmooth-reader/1"
-
-
-INPUTS = ("pen", "image")
 
 
 @dataclass
 class ReaderConfig:
     channels: int = 128      # width of the convolutional features
     hidden: int = 160        # LSTM cells per direction
-    layers: int = 2          # stacked bidirectional LSTM layers; 0: none, each frame is read
-                             # from the convolutions' features alone (a local reader: about
-                             # two letters wide for images, with no context beyond)
+    layers: int = 2          # stacked bidirectional LSTM layers
     dropout: float = 0.2     # between LSTM layers and before the output (training only)
     alphabet_size: int = 0   # character classes, unknown included (the CTC blank is one more)
-    input: str = "pen"       # "pen": the pen's offsets and lifts; "image": the ink as drawn
-    height: int = 32         # image: rows of pixels (a multiple of 16), centred on the line
-    pixel: float = 0.5       # image: a pixel's side, in offset standard deviations (about 20
-                             # IAM-OnDB units: a letter is some 9 pixels wide)
-    stroke: float = 1.5      # image: the pen's width in pixels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,81 +61,43 @@ def frames(points: int | torch.Tensor):
     return ((points + 1) // 2 + 1) // 2
 
 
-def image_frames(width: int | torch.Tensor):
-    """Output frames for an image ``width`` pixels wide: the first pooling halves the width
-    (about three frames a letter)."""
-    return width // 2
-
-
-def _image_convs(c: ReaderConfig) -> nn.Sequential:
-    """Four 3x3 convolutions, each batch-normalised (without it a small reader never left
-    the all-blank start) and followed by a pooling that halves the height (the first the width
-    too), from one grey channel to ``1.5 * channels`` features a column."""
-    widths = [1, c.channels // 4, c.channels // 2, c.channels, c.channels * 3 // 2]
-    layers: list[nn.Module] = []
-    for k, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers += [nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.GELU(),
-                   nn.MaxPool2d(2 if k == 0 else (2, 1))]
-    return nn.Sequential(*layers)
-
-
 class ReaderNet(nn.Module):
     def __init__(self, *, config: ReaderConfig) -> None:
         super().__init__()
         c = config
         self.config = c
-        if c.input not in INPUTS:
-            raise WritesmoothError(f"unknown reader input '{c.input}' (known: "
-                                   f"{', '.join(INPUTS)})")
-        if c.input == "image":
-            if c.height % 16 or c.height < 16:
-                raise WritesmoothError(f"reader height must be a multiple of 16, got {c.height}")
-            self.convs = _image_convs(c)
-            features = (c.channels * 3 // 2) * (c.height // 16)
-        else:
-            self.conv1 = nn.Conv1d(3, c.channels, kernel_size=5, stride=2, padding=2)
-            self.conv2 = nn.Conv1d(c.channels, c.channels, kernel_size=5, stride=2, padding=2)
-            features = c.channels
-        if c.layers < 0:
-            raise WritesmoothError(f"reader layers must be 0 or more, got {c.layers}")
-        self.lstm = nn.LSTM(features, c.hidden, num_layers=c.layers, bidirectional=True,
-                            batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0) \
-            if c.layers else None
+        if c.layers < 1:
+            raise WritesmoothError(f"reader layers must be 1 or more, got {c.layers}")
+        self.conv1 = nn.Conv1d(3, c.channels, kernel_size=5, stride=2, padding=2)
+        self.conv2 = nn.Conv1d(c.channels, c.channels, kernel_size=5, stride=2, padding=2)
+        self.lstm = nn.LSTM(c.channels, c.hidden, num_layers=c.layers, bidirectional=True,
+                            batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
         self.drop = nn.Dropout(c.dropout)
-        self.out = nn.Linear(2 * c.hidden if c.layers else features,
-                             c.alphabet_size + 1)  # the last class is the blank
+        self.out = nn.Linear(2 * c.hidden, c.alphabet_size + 1)  # the last class is the blank
 
     @property
     def blank(self) -> int:
         return self.config.alphabet_size
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor):
-        """``x``: (B, T, 3) scaled offsets, zero beyond each line's length (or, for images,
-        (B, 1, height, W) pixels and each line's width). Returns the per-frame
-        log-probabilities (T', B, C) and each line's frame count (B,)."""
-        if self.config.input == "image":
-            h = self.convs(x)  # (B, features, height / 16, W / 2)
-            h = h.flatten(1, 2).transpose(1, 2)
-            n = image_frames(lengths).clamp(min=1, max=h.shape[1])
-        else:
-            h = F.gelu(self.conv1(x.transpose(1, 2)))
-            h = F.gelu(self.conv2(h)).transpose(1, 2)
-            n = frames(lengths).clamp(min=1, max=h.shape[1])
-        if self.lstm is not None:
-            packed = nn.utils.rnn.pack_padded_sequence(h, n.cpu(), batch_first=True,
-                                                       enforce_sorted=False)
-            h, _ = self.lstm(packed)
-            h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
+        """``x``: (B, T, 3) scaled offsets, zero beyond each line's length. Returns the
+        per-frame log-probabilities (T', B, C) and each line's frame count (B,)."""
+        h = F.gelu(self.conv1(x.transpose(1, 2)))
+        h = F.gelu(self.conv2(h)).transpose(1, 2)
+        n = frames(lengths).clamp(min=1, max=h.shape[1])
+        packed = nn.utils.rnn.pack_padded_sequence(h, n.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        h, _ = self.lstm(packed)
+        h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
         logp = self.out(self.drop(h)).log_softmax(-1)
         return logp.transpose(0, 1), n
 
 
 class ReaderEnsemble(nn.Module):
-    """Readers trained apart (another seed, or another input: the pen's moves or the ink as an
-    image), read as one (:meth:`Reader.score`): a text's nats are the mean of the members' CTC
-    nats, its reading the first member's. Their frame probabilities cannot be averaged: readers
-    trained apart place a character's CTC spike on different frames, so the mean of two spikes
-    one frame apart reads as blank."""
+    """Readers trained apart (another seed, another shape), read as one (:meth:`Reader.score`):
+    a text's nats are the mean of the members' CTC nats, its reading the first member's. Their
+    frame probabilities cannot be averaged: readers trained apart place a character's CTC spike
+    on different frames, so the mean of two spikes one frame apart reads as blank."""
 
     def __init__(self, members: Sequence[ReaderNet]) -> None:
         super().__init__()
@@ -161,8 +113,7 @@ class ReaderEnsemble(nn.Module):
 
     @property
     def config(self) -> ReaderConfig:
-        """The first member's, whose reading the ensemble's is (whether a line fits its text
-        is every member's say: :meth:`Reader.frames`)."""
+        """The first member's, whose reading the ensemble's is."""
         return self.members[0].config
 
     @property
@@ -185,69 +136,25 @@ class Reader:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def frames(self, off: np.ndarray) -> int:
-        """The frames the reader reads raw offsets ``off`` as (CTC needs one a character; an
-        ensemble: the fewest any member reads them as)."""
-        return min(int(image_frames(self.image_width(off, net.config))) if
-                   net.config.input == "image" else int(frames(len(off)))
-                   for net in members(self.net))
+        """The frames the reader reads raw offsets ``off`` as (CTC needs one a character)."""
+        return int(frames(len(off)))
 
-    def _unit(self, c: ReaderConfig) -> float:
-        """Training units a pixel of the image input of a reader configured ``c``."""
-        return c.pixel * float(np.sqrt(abs(self.scale[0] * self.scale[1])))
-
-    def image_width(self, off: np.ndarray, c: ReaderConfig | None = None) -> int:
-        """Pixels across the image of ``off`` (:meth:`image`), found without drawing it."""
-        x = np.concatenate([[0.0], np.cumsum(np.asarray(off, np.float32)[:, 0])]).astype(
-            np.float32)  # the points' x, as offsets_to_ink computes them
-        unit = self._unit(c or self.net.config)
-        return int(np.ceil((float(x.max()) - float(x.min())) / unit)) + 4
-
-    def image(self, off: np.ndarray, c: ReaderConfig | None = None) -> np.ndarray:
-        """Raw offsets drawn as the image reader sees them: ``(height, W)`` coverage, the line
-        at a fixed scale (``pixel``), its median height in the middle row (``c``: the config
-        of the member to draw for, by default the reader's own)."""
-        c = c or self.net.config
-        unit = self._unit(c)
-        ink = offsets_to_ink(np.asarray(off, np.float32))
-        if ink.n_points == 0:
-            return np.zeros((c.height, 4), np.float32)
-        pts = np.concatenate(ink.strokes)
-        x0, mid = float(pts[:, 0].min()), float(np.median(pts[:, 1]))
-        strokes = [np.stack([(st[:, 0] - x0) / unit + 2.0,
-                             (st[:, 1] - mid) / unit + c.height / 2], 1) for st in ink.strokes]
-        return coverage(strokes, self.image_width(off, c), c.height, c.stroke)
-
-    def batch(self, offsets: Sequence[np.ndarray], c: ReaderConfig | None = None):
-        """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor and the lengths (images:
-        a (B, 1, height, W) tensor and the widths), as the reader configured ``c`` (by default
-        the reader's own config) reads them."""
-        c = c or self.net.config
-        if c.input == "image":
-            images = [self.image(o, c) for o in offsets]
-            widths = torch.tensor([im.shape[1] for im in images])
-            x = torch.zeros(len(images), 1, c.height, int(widths.max()))
-            for i, im in enumerate(images):
-                x[i, 0, :, :im.shape[1]] = torch.from_numpy(im)
-            return x, widths
+    def batch(self, offsets: Sequence[np.ndarray]):
+        """Raw ``(N, 3)`` offsets -> a padded (B, T, 3) tensor on the reader's device, and the
+        lengths."""
         lengths = torch.tensor([max(len(o), 1) for o in offsets])
         x = torch.zeros(len(offsets), int(lengths.max()), 3)
         for i, o in enumerate(offsets):
             if len(o):
                 x[i, :len(o)] = torch.from_numpy(scale_offsets(o, self.scale))
-        return x, lengths
+        return x.to(next(self.net.parameters()).device), lengths
 
     def score(self, offsets: Sequence[np.ndarray], targets: Sequence[np.ndarray]):
         """Per line: the CTC negative log-likelihood (nats) of the encoded text ``targets[i]``
         given the raw ``offsets[i]``, and the text greedy decoding reads there (an ensemble:
         the mean of its members' nats, and its first member's reading)."""
-        inputs: dict[tuple, tuple] = {}  # members that read the same input share its batch
-        outs = []
-        for net in members(self.net):
-            c = net.config
-            key = (c.input, c.height, c.pixel, c.stroke) if c.input == "image" else (c.input,)
-            if key not in inputs:
-                inputs[key] = self.batch(offsets, c)
-            outs.append(net(*inputs[key]))
+        x, lengths = self.batch(offsets)
+        outs = [net(x, lengths) for net in members(self.net)]
         texts = [torch.from_numpy(t) for t in targets]
         nll = torch.stack([ctc_nll(logp, n, texts, self.net.blank) for logp, n in outs]).mean(0)
         return nll, greedy_decode(*outs[0], self.alphabet, self.net.blank)
@@ -326,8 +233,8 @@ def reader_dict(r: Reader, *, half: bool = False) -> dict[str, Any]:
 
 
 def ensemble(readers: Sequence[Reader]) -> Reader:
-    """Readers of one alphabet and input scale, trained apart (of one shape or not, reading
-    the pen or the image), as one reader (:class:`ReaderEnsemble`); their meta under
+    """Readers of one alphabet and input scale, trained apart (of one shape or not), as one
+    reader (:class:`ReaderEnsemble`); their meta under
     ``meta["members"]`` (an ensemble among ``readers`` adds its members one by one)."""
     if len(readers) < 2:
         raise WritesmoothError("an ensemble needs two readers or more")
@@ -346,7 +253,8 @@ def ensemble(readers: Sequence[Reader]) -> Reader:
 
 
 def save_reader(r: Reader, path: Path, *, half: bool = False) -> None:
-    atomic_torch_save(reader_dict(r, half=half), path)
+    data = reader_dict(r, half=half)
+    writesmooth.atomic_write(path, lambda fh: torch.save(data, fh))
 
 
 def load_reader(path: Path) -> Reader:
@@ -356,7 +264,7 @@ def load_reader(path: Path) -> Reader:
     data = load_tagged(path, "reader weights file", "format", FORMAT)
     try:
         states = data["members"] if "members" in data else [data["state_dict"]]
-        configs = data.get("configs") or [data["config"]] * len(states)  # one shape before
+        configs = data.get("configs") or [data["config"]] * len(states)  # one for all
         nets = [ReaderNet(config=ReaderConfig.from_dict(c)) for c in configs]
         if len(nets) != len(states):
             raise ValueError(f"{len(configs)} configs for {len(states)} readers")
@@ -365,7 +273,8 @@ def load_reader(path: Path) -> Reader:
                                     for k, v in state.items()})
         net = ReaderEnsemble(nets) if "members" in data else nets[0]
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
-        raise WritesmoothError(f"{path}: reader weights do not match the network ({exc})") from None
+        raise WritesmoothError(f"{path}: reader weights do not match the network "
+                               f"({first_line(exc)})") from None
     net.eval()
     return Reader(net=net, alphabet=Alphabet(data["alphabet"]),
                   scale=tuple(float(s) for s in data["scale"]), meta=data.get("meta", {}))

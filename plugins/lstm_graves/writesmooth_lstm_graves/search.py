@@ -8,7 +8,7 @@ kept, and the next word goes on from the state that drawing ended in, so each wo
 ``candidates`` tries.
 
 A word ends by the line's own stop rule moved to the space after it (``stops`` in
-:func:`sampler.draw_lines`): the window passing that space, then the next pen lift, keeping a
+:func:`draw.draw_lines`): the window passing that space, then the next pen lift, keeping a
 late cross or dot. The network still sees the whole text, so the words join and space as in a
 line drawn at once. The state after the kept drawing's last point comes from
 :class:`fast_step.StateRing`, so nothing is drawn or fed twice.
@@ -20,21 +20,24 @@ judges that letter instead of the reader). A word whose best drawing still reads
 else (but for its ``x``), or that the step cap cut, whose window stalled or whose ``x`` is not
 crossed, is drawn again, up to ``redraws`` more rounds; then the word before it is drawn again,
 and this one after it, at most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by
-word").
+word"). What is wrong with a word kept all the same is recorded in ``meta["word_troubles"]``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 import torch
 
 from writesmooth import Ink
 
-from . import sampler as S
+from . import choose
+from .draw import Drawn, Start, draw_lines, line_meta, starts, to_ink
 from .network import State
-from .reader import read
+from .priming import Prime
 from .shapes import CROSSED, reads_as, uncrossed
+from .stop import step_cap
 from .weights import Bundle
 
 BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
@@ -53,15 +56,16 @@ def word_ends(text: str) -> list[int]:
     return ends
 
 
-@dataclass
+@dataclass(eq=False)
 class _Line:
     """One line being written: its text, word ends, the words kept so far (each a
-    :class:`sampler.Drawn` and the reader's reading) and the search for the next one."""
+    :class:`draw.Drawn`, the reader's reading, and the notice it leaves, if any) and the
+    search for the next one."""
 
     text: str
     ends: list[int]
-    first: S.Start                      # where its first word starts from
-    kept: list[tuple] = field(default_factory=list)  # per word kept: (Drawn, reading)
+    first: Start                        # where its first word starts from
+    kept: list[tuple] = field(default_factory=list)  # per word: (Drawn, reading, trouble)
     best: tuple | None = None           # the next word's best drawing: (preference, Drawn, reading)
     rounds: int = 0                     # rounds of drawings of the next word so far
     backtracks: int = 0
@@ -72,7 +76,11 @@ class _Line:
         return len(self.kept)
 
     @property
-    def start(self) -> S.Start:
+    def done(self) -> bool:
+        return self.w == len(self.ends)
+
+    @property
+    def start(self) -> Start:
         return self.kept[-1][0].end if self.kept else self.first
 
     @property
@@ -86,9 +94,9 @@ class _Line:
         begin = self.ends[w - 1] + 1 if w else 0
         return self.text[begin:self.ends[w]]
 
-    def keep(self) -> None:
+    def keep(self, notice: str | None = None) -> None:
         _, drawn, reading = self.best
-        self.kept.append((drawn, reading))
+        self.kept.append((drawn, reading, notice))
         self.redraws = max(self.redraws, self.rounds - 1)
         self.best, self.rounds = None, 0
 
@@ -99,41 +107,40 @@ class _Line:
         self.best, self.rounds = None, 0
 
 
-def _row(start: S.Start, b: int) -> S.Start:
+def _row(start: Start, b: int) -> Start:
     st = start.state
-    return S.Start(State([h[b:b + 1] for h in st.h], [c[b:b + 1] for c in st.c],
-                         st.kappa[b:b + 1], st.w[b:b + 1]), start.input[b])
+    return Start(State([h[b:b + 1] for h in st.h], [c[b:b + 1] for c in st.c],
+                       st.kappa[b:b + 1], st.w[b:b + 1]), start.input[b])
 
 
-def _stack(starts: list[S.Start]) -> S.Start:
-    first = starts[0].state
-    return S.Start(State([torch.cat([s.state.h[j] for s in starts]) for j in range(len(first.h))],
-                         [torch.cat([s.state.c[j] for s in starts]) for j in range(len(first.c))],
-                         torch.cat([s.state.kappa for s in starts]),
-                         torch.cat([s.state.w for s in starts])),
-                   torch.stack([s.input for s in starts]))
+def _stack(rows: list[Start]) -> Start:
+    first = rows[0].state
+    return Start(State([torch.cat([s.state.h[j] for s in rows]) for j in range(len(first.h))],
+                       [torch.cat([s.state.c[j] for s in rows]) for j in range(len(first.c))],
+                       torch.cat([s.state.kappa for s in rows]),
+                       torch.cat([s.state.w for s in rows])),
+                 torch.stack([s.input for s in rows]))
 
 
-def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[S.Drawn],
+def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[Drawn],
                 primed: bool) -> list[dict]:
     """Per drawing of its line's next word: the reader's reading of it alone, and its nats
     per character as that word plus, after the first word, as the two words "word kept last"
     "this word" read together, which sees a space too narrow or too wide (``"pair"``: what the
     reader read there)."""
-    alone = [S._to_ink(bundle, d.offsets, primed=primed or line.w > 0, text=line.word(line.w))
+    alone = [to_ink(bundle, d.offsets, primed=primed or line.w > 0, text=line.word(line.w))
              for line, d in zip(rows, drawn)]
-    with S.cpu_threads(None, S._device(bundle)):
-        seen = read(bundle.reader, alone)
-        two = [r for r, line in enumerate(rows) if line.w]
-        pairs = [S._to_ink(bundle, np.concatenate([rows[r].last, drawn[r].offsets]), primed=True,
-                           text=rows[r].pair(rows[r].w)) for r in two]
-        for r, both in zip(two, read(bundle.reader, pairs)):
-            seen[r]["nll"] += both["nll"]
-            seen[r]["pair"] = both["read"]
+    seen = choose.read(bundle, alone)
+    two = [r for r, line in enumerate(rows) if line.w]
+    pairs = [to_ink(bundle, np.concatenate([rows[r].last, drawn[r].offsets]), primed=True,
+                    text=rows[r].pair(rows[r].w)) for r in two]
+    for r, both in zip(two, choose.read(bundle, pairs)):
+        seen[r]["nll"] += both["nll"]
+        seen[r]["pair"] = both["read"]
     return seen
 
 
-def _crossed(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
+def _crossed(line: _Line, drawn: Drawn, bundle: Bundle) -> bool:
     """Whether each letter of :data:`shapes.CROSSED` in a drawing of ``line``'s next word is
     drawn crossed (the reader cannot tell a hook from an ``x``: ``shapes.py``)."""
     word, end = line.word(line.w), line.ends[line.w]
@@ -143,7 +150,7 @@ def _crossed(line: _Line, drawn: S.Drawn, bundle: Bundle) -> bool:
 
 def _good(line: _Line) -> bool:
     """Whether the next word's best drawing so far will do: it ranks first on the three counts
-    of :func:`sampler.rank` (the window finished it without the cap, did not stall, and its
+    of :func:`choose.rank` (the window finished it without the cap, did not stall, and its
     ``x`` is crossed), and the reader reads it as the word alone and as the word before, a
     space and this word together; the shape check, not the reader, judges an ``x``."""
     pref, _, seen = line.best
@@ -152,24 +159,46 @@ def _good(line: _Line) -> bool:
                                                                        pair)
 
 
+def _trouble(line: _Line, candidates: int) -> str:
+    """The description of a word kept though no drawing of it came out right: what is wrong with
+    the best one."""
+    (finished, calm, crossed, _), drawn, seen = line.best
+    word, pair = line.word(line.w), line.pair(line.w)
+    why = []
+    if not finished:
+        why.append("the step cap cut it" if drawn.hit_cap else "it came out empty")
+    if not calm:
+        why.append("the model lost its place in it")
+    if not reads_as(seen["read"], word):
+        why.append(f"the reader reads it as {seen['read']!r}")
+    elif not reads_as(seen.get("pair", pair), pair):
+        why.append(f"it runs into the word before it (the two read as {seen['pair']!r})")
+    if not crossed:
+        why.append("its x is not crossed")
+    return (f"word {word!r} in line {line.text[:40]!r} did not come out right in "
+            f"{line.rounds * candidates} drawings; the best one is kept: {', '.join(why)}")
+
+
 def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float, seed: int,
-                   prime: S.Prime | None, generator: torch.Generator, redraws: int) -> list[Ink]:
-    """One ink per (non-empty, one-line) text, written word by word (the module doc)."""
-    first = S.starts(bundle, texts, prime)
+                   prime: Prime | None, generator: torch.Generator,
+                   redraws: int) -> Iterator[tuple[int, Ink]]:
+    """Yield ``(b, ink)`` for each (non-empty, one-line) ``texts[b]`` as soon as its last word
+    is kept, written word by word (the module doc)."""
+    first = starts(bundle, texts, prime)
     lines = [_Line(t, word_ends(t), _row(first, b)) for b, t in enumerate(texts)]
     primed = prime is not None
-    while todo := [line for line in lines if line.w < len(line.ends)]:
+    while todo := [line for line in lines if not line.done]:
         rows = [line for line in todo for _ in range(candidates)]
-        drawn = S.draw_lines(
+        drawn = draw_lines(
             bundle, [line.text for line in rows], bias=bias, generator=generator, prime=prime,
             stops=[line.ends[line.w] for line in rows],
-            caps=[S.step_cap(len(line.word(line.w))) for line in rows],
+            caps=[step_cap(len(line.word(line.w))) for line in rows],
             start=_stack([line.start for line in rows]), keep_states=True)
         seen = _read_words(bundle, rows, drawn, primed)
         for line, d, reading in zip(rows, drawn, seen):
             reading["crossed"] = _crossed(line, d, bundle)
-            pref = S.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"],
-                          reading["crossed"])
+            pref = choose.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"],
+                               reading["crossed"])
             if line.best is None or pref > line.best[0]:  # the first of equals wins
                 line.best = (pref, d, reading)
         for line in todo:
@@ -181,20 +210,30 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
             elif line.w and line.backtracks < BACKTRACKS:
                 line.back()
             else:
-                line.keep()  # the best there is
-    inks = []
-    for line in lines:
-        meta = S._meta(bias, seed, sum(len(d.offsets) for d, _ in line.kept),
-                       any(d.hit_cap for d, _ in line.kept), prime, candidates)
-        meta.update(dwell=max(d.dwell for d, _ in line.kept),
-                    stalled=any(d.stalled for d, _ in line.kept), search="words",
-                    words=[{k: r[k] for k in ("read", "nll", "crossed")} for _, r in line.kept],
-                    backtracks=line.backtracks)
-        if line.redraws:
-            meta["redraws"] = line.redraws
-        offsets = np.concatenate([d.offsets for d, _ in line.kept])
-        inks.append(S._to_ink(bundle, offsets, primed=primed, text=line.text, meta=meta))
-    with S.cpu_threads(None, S._device(bundle)):
-        for ink, seen in zip(inks, read(bundle.reader, inks)):
-            ink.meta.update(read=seen["read"], read_nll=seen["nll"])
-    return inks
+                line.keep(_trouble(line, candidates))  # the best there is
+        finished = [b for b, line in enumerate(lines) if line.done and line in todo]
+        inks = [_ink(bundle, lines[b], bias, seed, prime, candidates) for b in finished]
+        if inks:
+            choose.read_into_meta(bundle, inks)
+        yield from zip(finished, inks)
+
+
+def _ink(bundle: Bundle, line: _Line, bias: float, seed: int, prime: Prime | None,
+         candidates: int) -> Ink:
+    """A line whose every word is kept, as ink, with what the search did in its meta."""
+    kept = [d for d, _, _ in line.kept]
+    meta = line_meta(bias, seed, sum(len(d.offsets) for d in kept),
+                     any(d.hit_cap for d in kept), prime, candidates)
+    meta.update(dwell=max(d.dwell for d in kept), stalled=any(d.stalled for d in kept),
+                search="words",
+                words=[{k: r[k] for k in ("read", "nll", "crossed")} for _, r, _ in line.kept],
+                backtracks=line.backtracks)
+    if line.redraws:
+        meta["redraws"] = line.redraws
+    offsets = np.concatenate([d.offsets for d in kept])
+    # Kept as data, not told: the reader misjudges some words in a hand it was not trained on
+    # (a primed sample), so a word it reads wrong is no sure sign of a bad word.
+    troubles = [notice for _, _, notice in line.kept if notice]
+    if troubles:
+        meta["word_troubles"] = troubles
+    return to_ink(bundle, offsets, primed=prime is not None, text=line.text, meta=meta)

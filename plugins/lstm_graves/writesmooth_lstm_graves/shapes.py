@@ -7,10 +7,8 @@ letter in :data:`CROSSED` counts as written only when the ink drawn while the at
 was on it has two strokes that cross at a clear angle, with ink well past the crossing on all
 four sides (:func:`crossing_arms`): a short stroke that nicks the end of a hook is no ``x``.
 The window tells which points are that letter's (``Drawn.window``), so the "o" before it is not
-looked at. ``scripts/crossing_sheet.py`` sheets many drawings of a word by this check's score;
-``scripts/shape_calibration.py`` runs the check on real writers' lines (the network
-teacher-forced over them, ``sampler.forced_windows``): it is stricter than they are, passing
-46 % of the words with an ``x`` in testset_v (docs/writing.md, "Word by word").
+looked at. The check is stricter than real writers are: it passes about half of the words with
+an ``x`` in IAM-OnDB's testset_v (docs/writing.md, "Word by word").
 """
 from __future__ import annotations
 
@@ -21,9 +19,8 @@ MIN_SINE = 0.5            # the crossing's angle at least 30 degrees: two stroke
 MIN_TILT = 15.0           # degrees: each of an x's strokes at least this far from horizontal,
                           # leaning the other way from the other one; a t-like cross has a
                           # horizontal bar, a "+" two strokes leaning the same way or upright
-MIN_BALANCE = 0.15        # the crossing's shortest arm at least this part of its longest: in
-                          # 64 drawings of "fox", the clear x's scored 0.17-0.31, the hooks
-                          # 0.10 or less (docs/writing.md, "Word by word")
+MIN_BALANCE = 0.15        # the crossing's shortest arm at least this part of its longest:
+                          # clear x's score 0.17-0.31, hooks 0.10 or less (docs/writing.md)
 
 
 def crossing_arms(points: np.ndarray, lifts: np.ndarray) -> float:

@@ -10,21 +10,18 @@ Writes go to a temporary file renamed into place, so a crash never leaves half a
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+import writesmooth
 from writesmooth import WritesmoothError
-from writesmooth.errors import first_line
 
 from .alphabet import Alphabet
-from .config import GravesConfig
 from .convert import Normaliser
-from .network import GravesNet
+from .network import GravesConfig, GravesNet
 
 FORMAT = "writesmooth-lstm-graves/1"
 
@@ -42,21 +39,6 @@ class Bundle:
     reader: Any = None  # reader.Reader that chooses among candidate lines; None: the text margin
 
 
-def atomic_torch_save(obj: Any, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def bundle_dict(b: Bundle, *, half: bool = False) -> dict[str, Any]:
     sd = {k: (v.detach().to("cpu", torch.float16 if half and v.is_floating_point() else v.dtype))
           for k, v in b.net.state_dict().items()}
@@ -67,7 +49,8 @@ def bundle_dict(b: Bundle, *, half: bool = False) -> dict[str, Any]:
 
 def save_weights(b: Bundle, path: Path, *, half: bool = False) -> None:
     """Save for inference; ``half`` stores float16 (half the size; loaded back as float32)."""
-    atomic_torch_save(bundle_dict(b, half=half), path)
+    data = bundle_dict(b, half=half)
+    writesmooth.atomic_write(path, lambda fh: torch.save(data, fh))
 
 
 def load_tagged(path: Path, what: str, key: str, tag: str,
@@ -105,3 +88,11 @@ def load_weights(path: Path, device: str | torch.device = "cpu") -> Bundle:
     return Bundle(net=net, config=config, alphabet=Alphabet(data["alphabet"]),
                   norm=Normaliser.from_dict(data["norm"]), model=data.get("model", "lstm-graves"),
                   meta=data.get("meta", {}))
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """The first non-blank line of an exception's message (its type name when it has none),
+    cut to ``limit`` characters: what a one-line error can quote of a library's failure."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -1,0 +1,194 @@
+"""Writing text (Graves 2013, section 5) and smoothing a sample by priming (section 5.5).
+
+All lines of a request are drawn together, as one batch (``draw.py``). Where the bundle has a
+reader, each line is written a word at a time, each word the best of ``candidates`` drawings
+(``search="words"``, ``search.py``), or drawn whole as the best of ``candidates`` drawings
+(``search="lines"``, ``choose.py``). A whole line that the step cap cut, or whose window
+stalled (a scribble in place), is drawn again with fresh noise from the same seeded generator,
+at most :data:`REDRAWS` times, after every line's first draw, so the other lines do not change;
+the first draw that neither cut nor stalled is kept (``meta["redraws"]``: how many were tried),
+and a line cut every time is kept as cut. Weights without a reader write one drawing of each
+whole line. What the user should be told about a line is in its notices
+(:func:`writesmooth.add_notice`); docs/writing.md tells the whole story.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator, Sequence
+
+import torch
+
+from writesmooth import DEFAULT_BIAS, Ink, WritesmoothError, add_notice
+
+from .choose import best, needs_redraw, preference, read_into_meta
+from .draw import device, draw_lines, line_meta, to_ink
+from .priming import Prime, check_sample, make_prime, one_line
+from .search import write_by_words
+from .weights import Bundle
+
+SEARCHES = ("words", "lines")  # what the candidates are: drawings of each word, or whole lines
+MAX_BATCH = 64            # rows per batch (a line takes one per candidate); more run as several
+DEFAULT_CANDIDATES = 16   # drawings of each word (or line) with a reader: fewer read worse,
+                          # 32 no better (docs/writing.md, "Candidates")
+REDRAWS = 3               # at most this many more draws of a line (or rounds of a word) that
+                          # went wrong (docs/writing.md, "Stalls, and drawing a line again")
+
+
+def check_text(bundle: Bundle, texts: Sequence[str]) -> None:
+    """Raise naming every character the model has no class for."""
+    unknown = sorted({ch for t in texts for ch in bundle.alphabet.unknown_chars(t)})
+    if unknown:
+        shown = ", ".join(repr(ch) for ch in unknown)
+        raise WritesmoothError(
+            f"the text has {len(unknown)} character{'s' if len(unknown) > 1 else ''} the model "
+            f"'{bundle.model}' has no class for: {shown} (--replace-unknown maps them to the "
+            f"closest known ones)")
+
+
+def write_stream(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
+                 seed: int | None = None, style: Ink | None = None,
+                 candidates: int | None = None,
+                 search: str | None = None) -> Iterator[tuple[int, Ink]]:
+    """Yield ``(index, ink)`` (ink in training units) for each text as soon as its line is
+    final, every index once. ``style`` primes every line with that sample so the text comes
+    out in its hand; ``candidates`` (default :data:`DEFAULT_CANDIDATES` with a reader, else 1)
+    drawings of each word (``search="words"``, the default with a reader) or of each whole
+    line (``search="lines"``) are read by the reader and the best kept. The text and options
+    are checked before this returns: unknown characters raise, naming them."""
+    _require_conditional(bundle)
+    texts = [one_line(t) for t in texts]
+    prime = make_prime(style, bundle.norm, device(bundle)) if style is not None else None
+    check_text(bundle, texts + ([prime.text] if prime else []))
+    candidates, search = _choices(bundle, candidates, search)
+    return _stream(bundle, texts, bias, _seed(seed), prime, candidates, search)
+
+
+def write_lines(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
+                seed: int | None = None, style: Ink | None = None,
+                candidates: int | None = None, search: str | None = None) -> list[Ink]:
+    """One ink per text, in order: :func:`write_stream` collected."""
+    done = dict(write_stream(bundle, texts, bias=bias, seed=seed, style=style,
+                             candidates=candidates, search=search))
+    return [done[i] for i in range(len(texts))]
+
+
+def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
+                  seed: int | None = None, candidates: int | None = None,
+                  search: str | None = None) -> Ink:
+    """``sample`` written again, neater: the network is primed with the sample and its text,
+    then writes the same text once more (as :func:`write_stream` writes a line); only that new
+    writing is returned."""
+    _require_conditional(bundle)
+    check_sample(sample)
+    text = one_line(sample.text)
+    check_text(bundle, [text])
+    prime = make_prime(sample, bundle.norm, device(bundle))
+    candidates, search = _choices(bundle, candidates, search)
+    ((_, ink),) = _stream(bundle, [text], bias, _seed(seed), prime, candidates, search)
+    return ink
+
+
+def _require_conditional(bundle: Bundle) -> None:
+    if not bundle.config.conditional:
+        raise WritesmoothError(f"model '{bundle.model}' is unconditional: it cannot write text")
+
+
+def _seed(seed: int | None) -> int:
+    # a random seed is still a seed: it is reported in meta so the output can be reproduced
+    return int.from_bytes(os.urandom(4), "little") if seed is None else int(seed)
+
+
+def _choices(bundle: Bundle, candidates: int | None, search: str | None) -> tuple[int, str]:
+    """The candidates and search to use: with a reader, :data:`DEFAULT_CANDIDATES` and word
+    by word unless asked otherwise; without one, one drawing of each whole line."""
+    if search is not None and search not in SEARCHES:
+        raise WritesmoothError(f"unknown search '{search}' (known: {', '.join(SEARCHES)})")
+    if candidates is not None and candidates < 1:
+        raise WritesmoothError(f"candidates must be 1 or more, got {candidates}")
+    if bundle.reader is None:
+        if (candidates or 1) > 1 or search == "words":
+            raise WritesmoothError(
+                f"the weights of model '{bundle.model}' have no reader to choose with: they "
+                f"write one drawing of each whole line (leave out candidates and search)")
+        return 1, "lines"
+    return candidates or DEFAULT_CANDIDATES, search or "words"
+
+
+def _stream(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
+            candidates: int, search: str) -> Iterator[tuple[int, Ink]]:
+    generator = torch.Generator(device=device(bundle)).manual_seed(seed)
+    todo = []
+    for i, text in enumerate(texts):
+        if text.strip():
+            todo.append(i)
+        else:  # an empty line keeps its place in the layout
+            yield i, Ink(strokes=[], text=text,
+                         meta=line_meta(bias, seed, 0, False, prime, candidates))
+    per_batch = max(1, MAX_BATCH // candidates)  # lines per batch
+    batches = [todo[a:a + per_batch] for a in range(0, len(todo), per_batch)]
+    if search == "words":
+        for batch in batches:
+            for b, ink in write_by_words(
+                    bundle, [texts[i] for i in batch], candidates=candidates, bias=bias,
+                    seed=seed, prime=prime, generator=generator, redraws=REDRAWS):
+                add_line_notices(ink)
+                yield batch[b], ink
+        return
+    result: dict[int, Ink] = {}
+
+    def draw(lines: list[int]) -> Iterator[list[int]]:
+        """Draw ``lines`` batch by batch, keeping each line's best draw so far in ``result``."""
+        for s in range(0, len(lines), per_batch):
+            batch = lines[s:s + per_batch]
+            rows = [texts[i] for i in batch for _ in range(candidates)]
+            for i, ink in zip(batch, _best_of(bundle, rows, candidates, bias, seed, prime,
+                                                generator)):
+                if i not in result or preference(ink) > preference(result[i]):
+                    result[i] = ink
+            yield batch
+
+    def final(i: int) -> tuple[int, Ink]:
+        add_line_notices(result[i])
+        return i, result[i]
+
+    for batch in draw(todo):
+        yield from (final(i) for i in batch if REDRAWS == 0 or not needs_redraw(result[i]))
+    # drawn again after every first draw, so that the other lines are the same without it
+    for attempt in range(1, REDRAWS + 1):
+        again = [i for i in todo if needs_redraw(result[i])]
+        if not again:
+            break
+        for batch in draw(again):
+            for i in batch:
+                result[i].meta["redraws"] = attempt
+            yield from (final(i) for i in batch
+                        if attempt == REDRAWS or not needs_redraw(result[i]))
+
+
+def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed: int,
+             prime: Prime | None, generator: torch.Generator) -> list[Ink]:
+    """``rows`` (each text ``candidates`` times in a row) drawn as one batch; per text the
+    candidate :func:`choose.preference` puts first."""
+    inks = []
+    for text, d in zip(rows, draw_lines(bundle, rows, bias=bias, generator=generator,
+                                        prime=prime)):
+        meta = line_meta(bias, seed, len(d.offsets), d.hit_cap, prime, candidates)
+        meta.update(dwell=d.dwell, stalled=d.stalled)
+        inks.append(to_ink(bundle, d.offsets, primed=prime is not None, text=text, meta=meta))
+    if candidates > 1:
+        read_into_meta(bundle, inks)
+    return best(inks, candidates)
+
+
+def add_line_notices(ink: Ink) -> None:
+    """Tell the user of a line the model could not finish (a line that came out empty the
+    command line reports for any model)."""
+    name = repr(ink.text[:40])
+    tries = 1 + int(ink.meta.get("redraws") or 0)
+    times = f" in all {tries} draws" if tries > 1 else ""
+    if ink.meta.get("hit_cap"):
+        add_notice(ink, f"line {name} reached the step cap ({ink.meta.get('steps')} points) "
+                        f"before the model finished it{times}; it is cut there")
+    elif ink.meta.get("stalled"):
+        add_notice(ink, f"line {name} may hold a scribble: the model lost its place in it"
+                        f"{times} (it stayed {ink.meta.get('dwell')} points on one letter)")
