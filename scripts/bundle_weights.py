@@ -8,10 +8,10 @@ size; loaded back as float32), keeping the config, alphabet and normalisation st
 drops the optimizer and resume state of a checkpoint. Prints the size and the largest change
 that float16 storage makes to any weight. With ``--reader`` the file is a trained reader
 (``writesmooth train --model lstm-graves-reader``), written to ``weights/reader.pt`` the same
-way; several readers (one alphabet and input scale: trained with other seeds, of other shapes,
-reading the pen or the image; an ensemble file adds its members) make one ensemble reader that
-scores a text by the mean of their nats (``reader.ReaderEnsemble``). The limit applies to the
-two bundled files together.
+way; several pen readers (one alphabet and input scale: trained with other seeds, or of other
+shapes; an ensemble file adds its members) make one ensemble reader that scores a text by the
+mean of their nats and reads it as the first one does (``reader.ReaderEnsemble``). The limit
+applies to the two bundled files together.
 """
 from __future__ import annotations
 
