@@ -8,7 +8,8 @@ user something. Plugins import nothing else of writesmooth, and never ``writesmo
 """
 from . import report
 from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, DatasetLayout, FigureOptions, InkFormat,
-                  Model, Renderer, TrainOptions, TrainRun, add_notice, notices, option)
+                  Model, Renderer, TrainOptions, TrainRun, add_notice, notices, option,
+                  unknown_characters)
 from .devices import resolve_device
 from .errors import (InkFormatError, NotImplementedCapability, PluginError,
                      WritesmoothError)
@@ -26,5 +27,5 @@ __all__ = [
     "NotImplementedCapability", "PluginError", "Renderer", "TrainEnd", "TrainEvents",
     "TrainHistory", "TrainOptions", "TrainRun", "WritesmoothError", "__version__",
     "add_notice", "atomic_write", "hookimpl", "notices", "option", "report", "resolve_device",
-    "stack_lines",
+    "stack_lines", "unknown_characters",
 ]

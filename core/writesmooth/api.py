@@ -36,6 +36,15 @@ def notices(ink: Ink) -> list[str]:
     return list(ink.meta.get(NOTICES) or [])
 
 
+def unknown_characters(model_name: str, chars: Sequence[str]) -> NotImplementedCapability:
+    """The one error for text a model cannot write, naming every such character (raise it)."""
+    shown = ", ".join(repr(ch) for ch in sorted(set(chars)))
+    n = len(set(chars))
+    return NotImplementedCapability(
+        f"the text has {n} character{'s' if n > 1 else ''} the model '{model_name}' has no "
+        f"class for: {shown} (--replace-unknown maps them to the closest known ones)")
+
+
 def option(default: Any = None, *, help: str, min: float | None = None,
            choices: Sequence[str] | None = None) -> Any:
     """One field of a model's option declaration (a dataclass): its default (``None``: the

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 import typer
 
-from ..api import DEFAULT_BIAS, notices
+from ..api import DEFAULT_BIAS, notices, unknown_characters
 from ..data.io import read_ink, write_inks
 from ..devices import resolve_device
 from ..errors import NotImplementedCapability, WritesmoothError
@@ -102,13 +102,9 @@ def replacer(model: Any) -> Callable[[str], str]:
 
 def check_known(model: Any, texts: Sequence[str]) -> None:
     """One clear error naming every character the model cannot write."""
-    unknown = sorted({ch for t in texts for ch in model.unknown_chars(t)} - {"\n"})
+    unknown = {ch for t in texts for ch in model.unknown_chars(t)} - {"\n"}
     if unknown:
-        shown = ", ".join(repr(ch) for ch in unknown)
-        raise WritesmoothError(
-            f"the text has {len(unknown)} character{'s' if len(unknown) > 1 else ''} the model "
-            f"'{model.name}' has no class for: {shown} (--replace-unknown maps them to the "
-            f"closest known ones)")
+        raise unknown_characters(model.name, sorted(unknown))
 
 
 def save(pages: list[list[Ink]], labels: list[str], out: Path, writer, **draw: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 
 import torch
 
-from writesmooth import DEFAULT_BIAS, Ink, WritesmoothError, add_notice
+from writesmooth import DEFAULT_BIAS, Ink, WritesmoothError, add_notice, unknown_characters
 
 from .choose import best, needs_redraw, preference, read_into_meta
 from .draw import device, draw_lines, line_meta, to_ink
@@ -38,11 +38,7 @@ def check_text(bundle: Bundle, texts: Sequence[str]) -> None:
     """Raise naming every character the model has no class for."""
     unknown = sorted({ch for t in texts for ch in bundle.alphabet.unknown_chars(t)})
     if unknown:
-        shown = ", ".join(repr(ch) for ch in unknown)
-        raise WritesmoothError(
-            f"the text has {len(unknown)} character{'s' if len(unknown) > 1 else ''} the model "
-            f"'{bundle.model}' has no class for: {shown} (--replace-unknown maps them to the "
-            f"closest known ones)")
+        raise unknown_characters(bundle.model, unknown)
 
 
 def write_stream(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS,
