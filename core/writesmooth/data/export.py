@@ -1,12 +1,11 @@
 """Writing a dataset's lines out as JSON lines, InkML or IAM line files."""
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from ..errors import WritesmoothError
+from ..files import atomic_write
 from ..ink import Ink
 from .iam_xml import iam_line_bytes
 from .inkml import inkml_bytes
@@ -39,10 +38,10 @@ def export_inks(inks: list[Ink], out: Path, fmt: str | None = None, *,
             data = "".join(line + "\n" for line in jsonl_lines(inks)).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate, which only a broken reader produces
             raise WritesmoothError("a text holds characters that UTF-8 cannot hold") from None
-        _atomic_write(target, data)
+        atomic_write(target, data)
         return fmt, target
     if fmt == "inkml" and not is_folder:
-        _atomic_write(out, inkml_bytes(inks))
+        atomic_write(out, inkml_bytes(inks))
         return fmt, out
     if not is_folder:
         raise WritesmoothError(f"{out}: an IAM line file holds one line; give a folder to "
@@ -58,16 +57,3 @@ def export_inks(inks: list[Ink], out: Path, fmt: str | None = None, *,
         used.add(stem)
         (out / (stem + suffix)).write_bytes(write(ink))
     return fmt, out
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

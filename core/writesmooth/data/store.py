@@ -8,7 +8,6 @@ when asked. The ``.npz`` file holds nothing but numbers and UTF-8 bytes, so it l
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import WritesmoothError
+from ..files import atomic_write
 from ..ink import Ink
 
 FORMAT = "writesmooth-dataset"
@@ -111,17 +111,7 @@ def save_store(store: LineStore, path: Path, *, key: str = "") -> None:
     arrays.update(_pack("split_names", names))
     arrays.update(_pack("split_forms", [f for n in names for f in sorted(store.splits[n])]))
     arrays["split_sizes"] = np.array([len(store.splits[n]) for n in names], np.int64)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _savez(fh, arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(Path(path), lambda fh: _savez(fh, arrays))
 
 
 def _savez(fh, arrays: dict[str, np.ndarray]) -> None:
