@@ -5,9 +5,9 @@ This contract is documented in docs/writing-plugins.md and kept stable.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar, Iterator, Sequence
 
 from .errors import NotImplementedCapability
 from .events import FigureOptions, TrainOptions, TrainRun  # noqa: F401  (part of the contract)

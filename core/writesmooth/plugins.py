@@ -52,7 +52,8 @@ class _Registry:
 
 
 # Each registry is collected on first use only, so `writesmooth models` never imports the
-# renderers (svgwrite) and `render` never imports model modules.
+# renderers (svgwrite). The command line collects the models at start-up (their declared options
+# become flags), which imports only their light entry modules, never torch.
 REGISTRIES = {
     "models": _Registry("register_models", Model, lambda c: [c.name], "model"),
     "renderers": _Registry("register_renderers", Renderer,

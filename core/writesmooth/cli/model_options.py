@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +48,10 @@ def declaration(cls: type, command: str) -> type | None:
     return decl
 
 
-def _field_type(decl: type, f: dataclasses.Field) -> type | None:
-    hint = typing.get_type_hints(decl).get(f.name, str)
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    if typing.get_origin(hint) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+def _field_type(hint: Any) -> type | None:
+    """``hint`` as one of :data:`TYPES` (``Optional[X]`` and ``X | None`` as ``X``), else None."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
         hint = args[0] if len(args) == 1 else None
     return hint if hint in TYPES else None
 
@@ -70,8 +71,9 @@ def flags(command: str, taken: set[str]) -> list[Flag]:
             continue
         if decl is None:
             continue
+        hints = typing.get_type_hints(decl)
         for f in dataclasses.fields(decl):
-            kind = _field_type(decl, f)
+            kind = _field_type(hints.get(f.name, str))
             flag = "--" + f.name.replace("_", "-")
             if kind is None or flag in taken:
                 why = "its type is not bool, int, float, str or Path" if kind is None else \
