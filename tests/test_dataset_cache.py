@@ -2,16 +2,11 @@
 load (no pickle); never in the way of a load."""
 from __future__ import annotations
 
-import io
 import os
-import tarfile
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-from writesmooth import WritesmoothError
-from writesmooth.data.dataset import Dataset, Skipped, load_dataset
+from writesmooth.data.dataset import load_dataset
 from test_dataset import (_cache_home, ascii_text, build_archives, build_iam,  # noqa: F401
                           iam_root, line_xml, load)
 

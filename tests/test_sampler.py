@@ -11,13 +11,11 @@ import torch
 
 from writesmooth import Ink, WritesmoothError, notices
 from writesmooth.api import DEFAULT_BIAS
-from writesmooth_lstm_graves import choose, draw, fast_step, network, stop, writing
+from writesmooth_lstm_graves import draw, fast_step, network, writing
 from writesmooth_lstm_graves.alphabet import Alphabet
 from writesmooth_lstm_graves.convert import Normaliser
 from writesmooth_lstm_graves.fast_step import FastStepper, MixtureSampler
 from writesmooth_lstm_graves.network import GravesConfig, GravesNet
-from writesmooth_lstm_graves.priming import (CHAR_WIDTH_PER_STD, prime_offsets,
-                                               to_training_units)
 from writesmooth_lstm_graves.reader import Reader, ReaderConfig, ReaderNet
 from writesmooth_lstm_graves.weights import Bundle
 

@@ -8,18 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from writesmooth import Ink, WritesmoothError, notices
-from writesmooth.api import DEFAULT_BIAS
-from writesmooth_lstm_graves import choose, draw, fast_step, network, stop, writing
-from writesmooth_lstm_graves.alphabet import Alphabet
-from writesmooth_lstm_graves.convert import Normaliser
-from writesmooth_lstm_graves.fast_step import FastStepper, MixtureSampler
-from writesmooth_lstm_graves.network import GravesConfig, GravesNet
-from writesmooth_lstm_graves.priming import (CHAR_WIDTH_PER_STD, prime_offsets,
-                                               to_training_units)
-from writesmooth_lstm_graves.reader import Reader, ReaderConfig, ReaderNet
+from writesmooth import notices
+from writesmooth_lstm_graves import draw, stop, writing
 from writesmooth_lstm_graves.weights import Bundle
-from test_sampler import CHARS, NORM, gen, handwriting, tiny_bundle, with_reader  # noqa: F401
+from test_sampler import gen, tiny_bundle
 
 
 def test_stop_rule_ends_every_line_of_a_batch():
