@@ -11,7 +11,7 @@ import torch
 
 from writesmooth import Ink, WritesmoothError, notices
 from writesmooth.api import DEFAULT_BIAS
-from writesmooth_lstm_graves import draw, fast_step, network, writing
+from writesmooth_lstm_graves import draw, network, step_weights, writing
 from writesmooth_lstm_graves.alphabet import Alphabet
 from writesmooth_lstm_graves.convert import Normaliser
 from writesmooth_lstm_graves.fast_step import FastStepper, MixtureSampler
@@ -56,20 +56,23 @@ def gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-@pytest.mark.parametrize("layers,window,use_numpy,onednn", [
-    (3, 4, True, True), (3, 4, False, True), (3, 4, False, False), (2, 4, True, True),
-    (4, 4, True, False), (3, 0, True, True)])
-def test_fast_stepper_equals_the_networks_forward(layers, window, use_numpy, onednn,
-                                                  monkeypatch):
-    """Both small-op paths (numpy on the CPU, torch elsewhere) and both matrix products (oneDNN's
-    prepacked linear where this torch has it, addmm otherwise), stepped over a sequence, compute
-    what the network's forward computes over all of it."""
-    if not onednn:
-        monkeypatch.setattr(fast_step, "_onednn_linear_works", lambda: False)
+@pytest.mark.parametrize("layers,window,use_numpy,kind", [
+    (3, 4, True, "onednn"), (3, 4, False, "onednn"), (3, 4, False, "addmm"),
+    (3, 4, True, "bf16"), (2, 4, True, "onednn"), (4, 4, True, "addmm"), (3, 0, True, "bf16")])
+def test_fast_stepper_equals_the_networks_forward(layers, window, use_numpy, kind):
+    """Both small-op paths (numpy on the CPU, torch elsewhere) and each kind of matrix product
+    (addmm, oneDNN's prepacked fp32 linear, its bfloat16 one: ``step_weights.py``), stepped over
+    a sequence, compute what the network's forward computes over all of it; bfloat16 to its
+    rounding."""
+    if kind == "onednn" and not step_weights.onednn_works():
+        pytest.skip("this torch build has no oneDNN prepacked linear")
+    if kind == "bf16" and not step_weights.native_bf16():
+        pytest.skip("this CPU has no native bfloat16 dot products")
+    atol = 2e-2 if kind == "bf16" else 1e-5
     torch.manual_seed(1)
     cfg = GravesConfig(hidden=20, layers=layers, mixtures=3, window=window, alphabet_size=9)
     net = GravesNet(config=cfg).eval()
-    B, U, T = fast_step.ONEDNN_MIN_BATCH, 6, 25
+    B, U, T = 4, 6, 25
     chars = torch.randint(1, 9, (B, U))
     mask = torch.ones(B, U)
     mask[1, 4:] = 0
@@ -79,17 +82,33 @@ def test_fast_stepper_equals_the_networks_forward(layers, window, use_numpy, one
     with torch.no_grad():
         want, _, state, extras = net(x, chars if window else None, mask if window else None,
                                      keep_phi=bool(window))
-    fast = FastStepper(net, B, net.one_hot(chars, mask) if window else None, use_numpy=use_numpy)
-    assert fast.dnn == (onednn and fast_step._onednn_linear_works())
+    fast = FastStepper(net, B, net.one_hot(chars, mask) if window else None, use_numpy=use_numpy,
+                       kind=kind)
     for t in range(T):
         fast.set_input(x[t])
         got = fast.step()
-        assert torch.allclose(got, want[t], atol=1e-5, rtol=0)
+        assert torch.allclose(got, want[t], atol=atol, rtol=0)
         if window:
-            assert torch.allclose(fast.phi, extras["phi"][t], atol=1e-5, rtol=0)
+            assert torch.allclose(fast.phi, extras["phi"][t], atol=atol, rtol=0)
     mine = fast.state()
     for a, b in zip(mine.h + mine.c, state.h + state.c):
-        assert torch.allclose(a, b, atol=1e-5, rtol=0)
+        assert torch.allclose(a, b, atol=atol, rtol=0)
+
+
+def test_prepared_weights_follow_the_parameters():
+    """The prepared weights are made once per network and kind, and made again once training
+    changed the parameters."""
+    net = GravesNet(config=GravesConfig(hidden=8, layers=2, mixtures=2, window=2,
+                                        alphabet_size=5)).eval()
+    onehot = net.one_hot(torch.ones(1, 3, dtype=torch.long), torch.ones(1, 3))
+    first = FastStepper(net, 1, onehot, kind="addmm")
+    again = FastStepper(net, 1, onehot, kind="addmm")
+    assert again.layers[0][1] is first.layers[0][1]
+    with torch.no_grad():
+        net.cell1.weight_hh.add_(1.0)
+    changed = FastStepper(net, 1, onehot, kind="addmm")
+    assert changed.layers[0][1] is not first.layers[0][1]
+    assert not torch.equal(changed.layers[0][1], first.layers[0][1])
 
 
 def test_numpy_and_torch_paths_draw_the_same():
@@ -162,19 +181,21 @@ def test_random_seed_is_reported_and_reproduces():
     assert first.same_as(again)
 
 
-def test_the_stream_yields_every_line_once_as_write_lines_writes_it(monkeypatch):
-    """Lines come as they are final: the empty one at once, one that needs no redraw after its
-    batch, one drawn again after that; together they are write_lines' lines."""
+def test_the_stream_yields_every_line_in_order_as_write_lines_writes_it(monkeypatch):
+    """Lines come in order, each once its own draws and those of the lines before it are
+    final (a line drawn again holds back the ones after it); together they are write_lines'
+    lines."""
     bundle = tiny_bundle(0.0)
     texts = ["aa", "bb", "", "cc", "dd"]
     calls = fake_draws(monkeypatch, {("bb", 0)})
     monkeypatch.setattr(writing, "MAX_BATCH", 2)
-    stream = list(writing.write_stream(bundle, texts, seed=3))
-    assert [i for i, _ in stream] == [2, 0, 3, 4, 1] and len(calls) == 3
+    stream = []
+    for i, ink in writing.write_stream(bundle, texts, seed=3):
+        stream.append((i, len(calls)))
+    assert stream == [(0, 1), (1, 3), (2, 3), (3, 3), (4, 3)]
     calls.clear()
     lines = writing.write_lines(bundle, texts, seed=3)
-    assert [i.meta["steps"] for i in lines] == [ink.meta["steps"] for _, ink in
-                                                 sorted(stream, key=lambda s: s[0])]
+    assert len(calls) == 3 and [i.meta["steps"] for i in lines] == [10, 12, 0, 11, 11]
 
 
 def fake_draws(monkeypatch, cut=(), stalled=()):
@@ -183,7 +204,7 @@ def fake_draws(monkeypatch, cut=(), stalled=()):
     ``stalled``; its length tells the calls apart."""
     calls = []
 
-    def draw_lines(bundle, rows, *, bias, generator, prime):
+    def draw_lines(bundle, rows, *, bias, noise, prime):
         c = len(calls)
         calls.append(list(rows))
         out = []

@@ -2,11 +2,12 @@
 
 Sampling runs thousands of dependent steps on tiny batches, so the time goes to reading the
 weights and to per-operator overhead, not to arithmetic. :class:`FastStepper` therefore
-rearranges the weights once so that a step is a handful of in-place operators on preallocated
-buffers: every layer reads one contiguous slice of a single activation row
-``Z = [h1 | x | w | h2 | h3]`` (no per-step concatenation), writes its hidden state straight
-back into ``Z``, and the output layer reads the whole row. It computes what the network's
-``forward`` computes step by step (tests hold it to 1e-5).
+uses weights rearranged once per network (``step_weights.py``) so that a step is a handful of
+in-place operators on preallocated buffers: every layer reads one contiguous slice of a single
+activation row ``Z = [h1 | x | w | h2 | h3]`` (no per-step concatenation), writes its hidden
+state straight back into ``Z``, and the output layer reads the whole row. It computes what the
+network's ``forward`` computes step by step (tests hold it to 1e-5 in fp32; several lines on a
+CPU with native bfloat16 multiply in bfloat16, held to its rounding).
 
 On the CPU the small per-step work (attention window, sampling, stop test) runs in numpy on
 views of the same memory: a numpy operator on a few hundred numbers costs well under a
@@ -14,9 +15,9 @@ microsecond, a torch one (or even a torch slice) two to three. Other devices use
 which computes the same thing up to rounding (tests compare the two on the CPU): run on the CPU,
 each half of it (window, draw) changes the last bits, and so a seed's strokes.
 
-:class:`MixtureSampler` draws from the biased mixture (Graves eqs. 61-62) with noise drawn in
-chunks from one seeded generator: the component by the Gumbel-max trick (the same distribution
-as sampling the softmax), then a correlated Gaussian, then the pen bit.
+:class:`MixtureSampler` draws from the biased mixture (Graves eqs. 61-62) with noise taken in
+chunks (``noise.py``): the component by the Gumbel-max trick (the same distribution as sampling
+the softmax), then a correlated Gaussian, then the pen bit.
 """
 from __future__ import annotations
 
@@ -24,28 +25,8 @@ import numpy as np
 import torch
 
 from .network import LOG_SD_MIN, RHO_RAW_CLAMP, GravesNet, State
-
-
-def _linear_pointwise(*args):
-    return torch.ops.mkldnn._linear_pointwise(*args)
-
-
-_ONEDNN: list[bool] = []
-ONEDNN_MIN_BATCH = 4  # lines from which oneDNN's linear is used instead of addmm
-
-
-def _onednn_linear_works() -> bool:
-    """Whether this torch build has oneDNN's prepacked linear (a private op that inductor uses)
-    and it agrees with addmm; checked once, and any failure means plain addmm."""
-    if not _ONEDNN:
-        try:
-            g = torch.Generator().manual_seed(0)
-            w, x, b = (torch.randn(*shape, generator=g) for shape in ((16, 8), (3, 8), (16,)))
-            got = _linear_pointwise(x, w.to_mkldnn(), b, "none", [], "")
-            _ONEDNN.append(bool(torch.allclose(got, torch.addmm(b, x, w.t()), atol=1e-5)))
-        except Exception:  # noqa: BLE001 - absent or changed private op: use the public one
-            _ONEDNN.append(False)
-    return _ONEDNN[0]
+from .noise import GeneratorNoise, KeyedNoise
+from .step_weights import kind_for, linear_pointwise, step_weights
 
 
 class FastStepper:
@@ -53,7 +34,7 @@ class FastStepper:
 
     @torch.no_grad()
     def __init__(self, net: GravesNet, batch: int, onehot: torch.Tensor | None, *,
-                 use_numpy: bool | None = None) -> None:
+                 use_numpy: bool | None = None, kind: str | None = None) -> None:
         cfg = net.config
         p = next(net.parameters())
         dev, dt = p.device, p.dtype
@@ -74,20 +55,16 @@ class FastStepper:
         self.h = [self.Z[:, s:s + H] for s in self.hstart]
         self.x = self.Z[:, self.x0:self.x0 + 3]
         self.w = self.Z[:, self.w0:self.w0 + V]
-        # per layer: (input view of Z, weight, bias, c, h view); views made once, since even
-        # taking a torch slice costs microseconds. The weight is transposed for addmm, or in
-        # oneDNN's layout for batches of several lines, where its kernels beat MKL's addmm (by
-        # 10-40 % for ten lines); for one line addmm was as fast or faster
-        self.dnn = (dev.type == "cpu" and dt == torch.float32 and batch >= ONEDNN_MIN_BATCH
-                    and _onednn_linear_works())
-        self.layers = [(self.Z[:, a:b], w.to_mkldnn() if self.dnn else w.t().contiguous(), bias,
-                        self.c[j], self.h[j])
-                       for j, (a, b, w, bias) in enumerate(self._layer_weights(net))]
-        out_w = torch.zeros(cfg.output_size, width, device=dev, dtype=dt)
-        for j in range(L):
-            out_w[:, self.hstart[j]:self.hstart[j] + H] = net.out.weight[:, j * H:(j + 1) * H]
-        self.out_wt = out_w.t().contiguous()
-        self.out_b = net.out.bias.detach().clone()
+        # per layer: (input view of Z, weight, bias, c, h view, bfloat16 input buffer); views
+        # made once, since even taking a torch slice costs microseconds. The weights come
+        # prepared for this batch's kind of product (``step_weights.py``)
+        self.kind = kind_for(batch, dev, dt) if kind is None else kind
+        prepared = step_weights(net, self.kind, (self.x0, self.w0, self.hstart, width))
+        self.layers = [(self.Z[:, a:b], w, bias, self.c[j], self.h[j],
+                        torch.empty(batch, b - a, dtype=torch.bfloat16)
+                        if self.kind == "bf16" else None)
+                       for j, (a, b, w, bias) in enumerate(prepared.layers)]
+        self.out_wt, self.out_b = prepared.out_wt, prepared.out_b
         self.params = torch.empty(batch, cfg.output_size, device=dev, dtype=dt)
         self.kappa = self.phi = None
         if K:
@@ -95,33 +72,6 @@ class FastStepper:
                 raise ValueError("a conditional network needs a (B, U, V) one-hot text")
             self._window_buffers(net, onehot.detach().to(dev, dt).contiguous())
         self.set_input(torch.tensor([0.0, 0.0, 1.0], device=dev, dtype=dt))  # the start token
-
-    def _layer_weights(self, net: GravesNet) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
-        """Per layer: the slice ``[a, b)`` of Z it reads, its weight ``(4H, b - a)`` over exactly
-        those columns, and its bias. The g-gate rows are doubled so one sigmoid serves all four
-        gates (tanh(z) = 2 sigmoid(2z) - 1, and doubling is exact in floating point)."""
-        H, V = self.H, self.V
-        x0, w0, hs = self.x0, self.w0, self.hstart
-        cells = [(net.cell1.weight_ih, net.cell1.weight_hh, net.cell1.bias_ih, net.cell1.bias_hh)]
-        cells += [(m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0) for m in net.upper]
-        out = []
-        for layer, (w_ih, w_hh, b_ih, b_hh) in enumerate(cells):
-            if layer == 0:  # cell 1 input: [x, w]; Z order: h1, x, w
-                a, b = 0, w0 + V
-                parts = [(x0, w_ih[:, :3]), (w0, w_ih[:, 3:]), (hs[0], w_hh)]
-            else:           # upper input: [x, h_below, w]; recurrent h_self
-                a, b = (0 if layer == 1 else x0), hs[layer] + H
-                parts = [(x0, w_ih[:, :3]), (hs[layer - 1], w_ih[:, 3:3 + H]),
-                         (w0, w_ih[:, 3 + H:]), (hs[layer], w_hh)]
-            # a fourth layer and above would read hidden states it ignores: zero columns
-            full = torch.zeros(4 * H, b - a, device=w_ih.device, dtype=w_ih.dtype)
-            for start, block in parts:
-                full[:, start - a:start - a + block.shape[1]] = block
-            bias = (b_ih + b_hh).detach().clone()
-            full[2 * H:3 * H] *= 2.0
-            bias[2 * H:3 * H] *= 2.0
-            out.append((a, b, full, bias))
-        return out
 
     def _window_buffers(self, net: GravesNet, onehot: torch.Tensor) -> None:
         B, K, V, U = self.B, self.K, self.V, onehot.shape[1]
@@ -170,9 +120,12 @@ class FastStepper:
 
     # --- one step --------------------------------------------------------------------------
     def _cell(self, layer: int) -> None:
-        inp, w, bias, c, h = self.layers[layer]
-        if self.dnn:
-            torch.sigmoid(_linear_pointwise(inp, w, bias, "none", [], ""), out=self.gates)
+        inp, w, bias, c, h, low = self.layers[layer]
+        if low is not None:  # bfloat16: the input rounded, the gates computed, back to fp32
+            low.copy_(inp)
+            torch.sigmoid(linear_pointwise(low, w, bias, "none", [], ""), out=self.gates)
+        elif self.kind == "onednn":
+            torch.sigmoid(linear_pointwise(inp, w, bias, "none", [], ""), out=self.gates)
         else:
             torch.addmm(bias, inp, w, out=self.gates)
             self.gates.sigmoid_()
@@ -228,14 +181,19 @@ class FastStepper:
 class MixtureSampler:
     """Draws ``(dx, dy, eos)`` per line from ``params`` with bias ``bias`` and writes it both to
     the row given and to the stepper's input. Noise comes in chunks of ``chunk`` steps from
-    ``generator``, so a seed fixes every stroke."""
+    ``noise`` (``noise.py``; a generator: :class:`noise.GeneratorNoise` of it), so a seed
+    fixes every stroke."""
 
     def __init__(self, stepper: FastStepper, mixtures: int, bias: float,
-                 generator: torch.Generator, *, chunk: int = 256) -> None:
+                 noise: torch.Generator | GeneratorNoise | KeyedNoise, *,
+                 chunk: int = 256) -> None:
         m, B = mixtures, stepper.B
-        self.m, self.B, self.bias, self.gen, self.chunk = m, B, float(bias), generator, chunk
+        self.m, self.B, self.bias, self.chunk = m, B, float(bias), chunk
         self.use_numpy = stepper.use_numpy
         self.device, self.dtype = stepper.params.device, stepper.params.dtype
+        if isinstance(noise, torch.Generator):
+            noise = GeneratorNoise(noise, B, m, self.device, self.dtype)
+        self.noise = noise
         self.scale = 1.0 + self.bias
         cols = [1 + m, 1 + 2 * m, 1 + 3 * m, 1 + 4 * m, 1 + 5 * m]  # mu_x mu_y sd_x sd_y rho
         dev, dt = self.device, self.dtype
@@ -260,13 +218,7 @@ class MixtureSampler:
         self.t = chunk  # forces a draw on first use
 
     def _refill(self) -> None:
-        c, b, m, tiny = self.chunk, self.B, self.m, torch.finfo(self.dtype).tiny
-        kw = dict(generator=self.gen, device=self.device, dtype=self.dtype)
-        u = torch.rand(c, b, m, **kw)
-        gumbel = u.clamp_(min=tiny).log_().neg_().log_().neg_()
-        normal = torch.randn(c, b, 2, **kw)
-        e = torch.rand(c, b, **kw).clamp_(tiny, 1.0 - 1e-7)
-        logistic = e.log() - torch.log1p(-e)  # eos = 1 exactly when this noise < the eos logit
+        gumbel, normal, logistic = self.noise.chunk(self.chunk)
         if self.use_numpy:
             gumbel, normal, logistic = gumbel.numpy(), normal.numpy(), logistic.numpy()
         self.gumbel, self.normal, self.logistic = gumbel, normal, logistic
