@@ -2,20 +2,28 @@
 without a reader are refused."""
 from __future__ import annotations
 
-
 import pytest
+import torch
 
 from writesmooth import WritesmoothError
 from writesmooth.api import DEFAULT_BIAS
 from writesmooth_lstm_graves import choose, draw, writing
+from writesmooth_lstm_graves.noise import KeyedNoise
 from test_sampler import gen, handwriting, tiny_bundle, with_reader
+
+
+def streams(bundle, seed, keys):
+    """The keyed noise the writer draws line ``b``'s drawings with (``noise.py``): the first
+    is the line's own stream ``(b,)``, the others ``(b, attempt, j)``."""
+    return KeyedNoise(seed, keys, [0] * len(keys), bundle.config.mixtures, torch.device("cpu"),
+                      torch.float32)
 
 
 def test_one_candidate_is_the_plain_sample():
     """Without a reader: one drawing of each line, the first row the seed draws, nothing read."""
     bundle = tiny_bundle(0.0)
     ink = writing.write_lines(bundle, ["hello"], seed=5)[0]
-    (d,) = draw.draw_lines(bundle, ["hello"], bias=DEFAULT_BIAS, generator=gen(5))
+    (d,) = draw.draw_lines(bundle, ["hello"], bias=DEFAULT_BIAS, noise=streams(bundle, 5, [(0,)]))
     assert ink.same_as(draw.to_ink(bundle, d.offsets, primed=False, text="hello"))
     assert ink.meta["candidates"] == 1 and "read_nll" not in ink.meta
     assert "search" not in ink.meta
@@ -48,8 +56,9 @@ def test_the_candidate_the_reader_reads_best_is_kept(monkeypatch):
     equals wins."""
     bundle = with_reader(tiny_bundle(0.0))
     texts = ["hello", "abc"]
+    keys = [(b,) if j == 0 else (b, 0, j) for b in range(2) for j in range(3)]
     rows = draw.draw_lines(bundle, [t for t in texts for _ in range(3)], bias=DEFAULT_BIAS,
-                           generator=gen(4))
+                           noise=streams(bundle, 4, keys))
     # line 0: its rows 0-2 read with 3, 1, 2 nats -> row 1; line 1: rows 3-5 tie -> row 3
     nll = iter([3.0, 1.0, 2.0, 0.5, 0.5, 0.5])
     monkeypatch.setattr(choose, "read",

@@ -18,6 +18,7 @@ from writesmooth import Ink
 from . import convert
 from .fast_step import FastStepper, MixtureSampler, StateRing
 from .network import State
+from .noise import KeyedNoise
 from .priming import Prime
 from .stop import DELAYED_POINTS, UNDERFLOW, StopTracker, ends_late, step_cap, zero_move
 from .weights import Bundle
@@ -117,12 +118,14 @@ def _host(a) -> np.ndarray:
     return a if isinstance(a, np.ndarray) else a.cpu().numpy()
 
 
-def draw_lines(bundle: Bundle, texts: list[str], *, bias: float, generator: torch.Generator,
+def draw_lines(bundle: Bundle, texts: list[str], *, bias: float,
+               generator: torch.Generator | None = None, noise: KeyedNoise | None = None,
                prime: Prime | None = None, stop_rule: bool = True, caps: list[int] | None = None,
                use_numpy: bool | None = None, threads: int | None = None,
                stops: list[int] | None = None, start: Start | None = None,
                keep_states: bool = False) -> list[Drawn]:
-    """Draw one line per text, all at once (:class:`Drawn`). ``caps`` (per line; default
+    """Draw one line per text, all at once (:class:`Drawn`), with the noise of ``generator``
+    or of ``noise`` (each row its own stream: ``noise.py``). ``caps`` (per line; default
     :func:`stop.step_cap` of its length) bounds its points; ``stop_rule=False`` runs every
     line to its cap (benchmarks); ``threads`` overrides :data:`SAMPLING_THREADS`; ``use_numpy``
     picks :class:`FastStepper`'s path. ``stops`` (per line, a position in its text; default its
@@ -132,11 +135,12 @@ def draw_lines(bundle: Bundle, texts: list[str], *, bias: float, generator: torc
     from there instead of from the beginning or the ``prime`` (whose text still comes first);
     ``keep_states`` returns each line's state where it ended (``Drawn.end``), to go on from."""
     with cpu_threads(threads, device(bundle)):
-        return _draw(bundle, texts, bias, generator, prime, stop_rule, caps, use_numpy, stops,
-                     start, keep_states)
+        return _draw(bundle, texts, bias, generator if noise is None else noise, prime,
+                     stop_rule, caps, use_numpy, stops, start, keep_states)
 
 
-def _draw(bundle: Bundle, texts: list[str], bias: float, generator: torch.Generator,
+def _draw(bundle: Bundle, texts: list[str], bias: float,
+          noise: torch.Generator | KeyedNoise | None,
           prime: Prime | None, stop_rule: bool, caps: list[int] | None, use_numpy: bool | None,
           stops: list[int] | None, start: Start | None, keep_states: bool) -> list[Drawn]:
     net, dev = bundle.net, device(bundle)
@@ -155,7 +159,9 @@ def _draw(bundle: Bundle, texts: list[str], bias: float, generator: torch.Genera
     if start is not None:
         stepper.load_state(start.state)
         stepper.set_input(start.input)
-    draw = MixtureSampler(stepper, bundle.config.mixtures, bias, generator)
+    if noise is None:
+        raise ValueError("draw_lines needs a generator or keyed noise")
+    draw = MixtureSampler(stepper, bundle.config.mixtures, bias, noise)
     host = stepper.use_numpy  # numpy buffers on the CPU path, torch ones on a device
     lib = np if host else torch
     out = np.zeros((T, B, 3), np.float32) if host else torch.zeros(T, B, 3, device=dev)

@@ -29,8 +29,9 @@ class SearchOptions:
     """What ``write`` and ``smooth`` take beyond the core's options (docs/writing.md)."""
 
     candidates: Optional[int] = option(
-        None, min=1, help="Drawings of each word (or line); the one the bundled reader reads "
-                          "best is kept (default 16 with the reader, else 1).")
+        None, min=1, help="Drawings of a word in each round after its first (of a line with "
+                          "--search lines); the one the bundled reader reads best is kept "
+                          "(default 16 with the reader; 1: each line's one drawing).")
     search: Optional[str] = option(
         None, choices=("words", "lines"),
         help="What the candidates are: each word (default with the reader) or whole lines.")

@@ -1,11 +1,17 @@
-"""Writing a line a word at a time, each word the best of several drawings (the reader's pick).
+"""Writing a line a word at a time, each word the reader's pick of a few drawings, more only
+where they are needed.
 
-The best of ``candidates`` whole lines needs one drawing with *every* word right; with a
-nine-word line and letters the network gets right one time in two to six (the `s` of "jumps",
-the `x` of "fox"), even the best of sixteen seldom has them all. Here each word is drawn
-``candidates`` times from where the line so far ended, the drawing the reader reads best is
-kept, and the next word goes on from the state that drawing ended in, so each word gets its own
-``candidates`` tries.
+The best of several whole lines needs one drawing with *every* word right; with a nine-word line
+and letters the network gets right one time in two to six (the `s` of "jumps", the `x` of
+"fox"), even the best of sixteen seldom has them all. Here each word is drawn from where the
+line so far ended, the drawing the reader reads best is kept, and the next word goes on from the
+state that drawing ended in. Most words come out right at once, so a word's first round is
+:data:`FIRST_CANDIDATES` drawings, and it is kept then only when the reader reads it right
+*surely* (its nats per character, alone and with the word before, at most :data:`SURE_NLL`);
+otherwise ``candidates`` more are drawn and the best of all is judged as usual. The first of a
+word's first drawings comes from the line's own noise stream at the point where the word starts
+(``noise.py``), so with one candidate the words put end to end are the one drawing of the whole
+line, and every other drawing is extra.
 
 A word ends by the line's own stop rule moved to the space after it (``stops`` in
 :func:`draw.draw_lines`): the window passing that space, then the next pen lift, keeping a
@@ -14,13 +20,18 @@ line drawn at once. The state after the kept drawing's last point comes from
 :class:`fast_step.StateRing`, so nothing is drawn or fed twice.
 
 Each drawing is read alone, as its word, and together with the word kept before it, as the two
-words (which sees a lost space); the lowest sum of the two losses wins, after drawings whose
-``x`` is crossed (``shapes.py``: the reader cannot tell a hook from an ``x``, so a shape check
-judges that letter instead of the reader). A word whose best drawing still reads as something
-else (but for its ``x``), or that the step cap cut, whose window stalled or whose ``x`` is not
-crossed, is drawn again, up to ``redraws`` more rounds; then the word before it is drawn again,
-and this one after it, at most :data:`BACKTRACKS` times a line (docs/writing.md, "Word by
-word"). What is wrong with a word kept all the same is recorded in ``meta["word_troubles"]``.
+words (which sees a lost space), all drawings of a round in one batch of the reader; the lowest
+sum of the two losses wins, after drawings whose ``x`` is crossed (``shapes.py``: the reader
+cannot tell a hook from an ``x``, so a shape check judges that letter instead of the reader).
+A word whose best drawing still reads as something else (but for its ``x``), or that the step
+cap cut, whose window stalled or whose ``x`` is not crossed, is drawn again, up to ``redraws``
+more rounds; then the word before it is drawn again, and this one after it, at most
+:data:`BACKTRACKS` times a line (docs/writing.md, "Word by word"). What is wrong with a word
+kept all the same is recorded in ``meta["word_troubles"]``.
+
+The lines of a text are written :data:`IN_FLIGHT` at a time on the CPU, every drawing of every
+word in flight stepped together as one batch, and handed out in order as they are done: more
+lines at once cost a CPU almost as much more per step, and the first line would come later.
 """
 from __future__ import annotations
 
@@ -33,8 +44,9 @@ import torch
 from writesmooth import Ink
 
 from . import choose
-from .draw import Drawn, Start, draw_lines, line_meta, starts, to_ink
+from .draw import Drawn, Start, device, draw_lines, line_meta, starts, to_ink
 from .network import State
+from .noise import KeyedNoise
 from .priming import Prime
 from .shapes import CROSSED, reads_as, uncrossed
 from .stop import step_cap
@@ -42,6 +54,9 @@ from .weights import Bundle
 
 BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word before it drawn
                 # again (then itself) at most this many times
+FIRST_CANDIDATES = 4  # drawings of a word in its first round (docs/writing.md, "The search")
+SURE_NLL = 0.3        # ... kept then only if read right with at most these nats per character
+IN_FLIGHT = 2         # lines written at once on the CPU (on other devices: every line)
 
 
 def word_ends(text: str) -> list[int]:
@@ -58,16 +73,18 @@ def word_ends(text: str) -> list[int]:
 
 @dataclass(eq=False)
 class _Line:
-    """One line being written: its text, word ends, the words kept so far (each a
-    :class:`draw.Drawn`, the reader's reading, and the notice it leaves, if any) and the
-    search for the next one."""
+    """One line being written: its number in the text (which names its noise streams), its
+    text, word ends, the words kept so far (each a :class:`draw.Drawn`, the reader's reading,
+    and the notice it leaves, if any) and the search for the next one."""
 
+    index: int
     text: str
     ends: list[int]
     first: Start                        # where its first word starts from
     kept: list[tuple] = field(default_factory=list)  # per word: (Drawn, reading, trouble)
     best: tuple | None = None           # the next word's best drawing: (preference, Drawn, reading)
     rounds: int = 0                     # rounds of drawings of the next word so far
+    drawings: int = 0                   # drawings of the next word so far
     backtracks: int = 0
     redraws: int = 0                    # the most rounds any word took, less one
 
@@ -87,6 +104,10 @@ class _Line:
     def last(self) -> np.ndarray:
         return self.kept[-1][0].offsets
 
+    @property
+    def points(self) -> int:
+        return sum(len(k[0].offsets) for k in self.kept)
+
     def pair(self, w: int) -> str:
         return f"{self.word(w - 1)} {self.word(w)}" if w else self.word(w)
 
@@ -94,17 +115,25 @@ class _Line:
         begin = self.ends[w - 1] + 1 if w else 0
         return self.text[begin:self.ends[w]]
 
+    def streams(self, n: int) -> list[tuple[tuple[int, ...], int]]:
+        """The noise streams of this round's ``n`` drawings, each ``(key, first point)``: the
+        first drawing of a word's first round (before any backtrack) goes on with the line's own
+        stream where the line so far ends; every other drawing has a stream of its own."""
+        own = self.rounds == 0 and self.backtracks == 0
+        return [((self.index,), self.points) if j == 0 and own else
+                ((self.index, self.w, self.backtracks, self.rounds, j), 0) for j in range(n)]
+
     def keep(self, notice: str | None = None) -> None:
         _, drawn, reading = self.best
         self.kept.append((drawn, reading, notice))
         self.redraws = max(self.redraws, self.rounds - 1)
-        self.best, self.rounds = None, 0
+        self.best, self.rounds, self.drawings = None, 0, 0
 
     def back(self) -> None:
         """Give up the word kept last: it is drawn again, then this one."""
         self.kept.pop()
         self.backtracks += 1
-        self.best, self.rounds = None, 0
+        self.best, self.rounds, self.drawings = None, 0, 0
 
 
 def _row(start: Start, b: int) -> Start:
@@ -127,17 +156,17 @@ def _read_words(bundle: Bundle, rows: list[_Line], drawn: list[Drawn],
     """Per drawing of its line's next word: the reader's reading of it alone, and its nats
     per character as that word plus, after the first word, as the two words "word kept last"
     "this word" read together, which sees a space too narrow or too wide (``"pair"``: what the
-    reader read there)."""
+    reader read there). Every drawing is read in one batch."""
     alone = [to_ink(bundle, d.offsets, primed=primed or line.w > 0, text=line.word(line.w))
              for line, d in zip(rows, drawn)]
-    seen = choose.read(bundle, alone)
     two = [r for r, line in enumerate(rows) if line.w]
     pairs = [to_ink(bundle, np.concatenate([rows[r].last, drawn[r].offsets]), primed=True,
                     text=rows[r].pair(rows[r].w)) for r in two]
-    for r, both in zip(two, choose.read(bundle, pairs)):
+    seen = choose.read(bundle, alone + pairs)
+    for r, both in zip(two, seen[len(alone):]):
         seen[r]["nll"] += both["nll"]
         seen[r]["pair"] = both["read"]
-    return seen
+    return seen[:len(alone)]
 
 
 def _crossed(line: _Line, drawn: Drawn, bundle: Bundle) -> bool:
@@ -159,7 +188,12 @@ def _good(line: _Line) -> bool:
                                                                        pair)
 
 
-def _trouble(line: _Line, candidates: int) -> str:
+def _sure(line: _Line) -> bool:
+    """Whether the next word's best drawing will do at once (:func:`_good`, with a margin)."""
+    return _good(line) and line.best[2]["nll"] <= SURE_NLL
+
+
+def _trouble(line: _Line) -> str:
     """The description of a word kept though no drawing of it came out right: what is wrong with
     the best one."""
     (finished, calm, crossed, _), drawn, seen = line.best
@@ -176,21 +210,31 @@ def _trouble(line: _Line, candidates: int) -> str:
     if not crossed:
         why.append("its x is not crossed")
     return (f"word {word!r} in line {line.text[:40]!r} did not come out right in "
-            f"{line.rounds * candidates} drawings; the best one is kept: {', '.join(why)}")
+            f"{line.drawings} drawings; the best one is kept: {', '.join(why)}")
 
 
 def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float, seed: int,
-                   prime: Prime | None, generator: torch.Generator,
-                   redraws: int) -> Iterator[tuple[int, Ink]]:
-    """Yield ``(b, ink)`` for each (non-empty, one-line) ``texts[b]`` as soon as its last word
-    is kept, written word by word (the module doc)."""
+                   prime: Prime | None, redraws: int, width: int = IN_FLIGHT,
+                   indices: list[int] | None = None) -> Iterator[tuple[int, Ink]]:
+    """Yield ``(b, ink)`` for each (non-empty, one-line) ``texts[b]`` in order, as soon as it
+    and the lines before it are done, written word by word (the module doc), ``width`` lines
+    at a time. ``indices`` (default ``0..``) number the lines for their noise streams. With one candidate, each word
+    is drawn once and kept: the line is its one drawing."""
     first = starts(bundle, texts, prime)
-    lines = [_Line(t, word_ends(t), _row(first, b)) for b, t in enumerate(texts)]
-    primed = prime is not None
-    while todo := [line for line in lines if not line.done]:
-        rows = [line for line in todo for _ in range(candidates)]
+    indices = list(range(len(texts))) if indices is None else indices
+    lines = [_Line(i, t, word_ends(t), _row(first, b))
+             for b, (i, t) in enumerate(zip(indices, texts))]
+    primed, single, at = prime is not None, candidates == 1, 0
+    done: dict[int, Ink] = {}
+    while todo := [line for line in lines if not line.done][:width]:
+        counts = [min(FIRST_CANDIDATES, candidates) if line.rounds == 0 else candidates
+                  for line in todo]
+        rows = [line for line, n in zip(todo, counts) for _ in range(n)]
+        streams = [s for line, n in zip(todo, counts) for s in line.streams(n)]
         drawn = draw_lines(
-            bundle, [line.text for line in rows], bias=bias, generator=generator, prime=prime,
+            bundle, [line.text for line in rows], bias=bias, prime=prime,
+            noise=KeyedNoise(seed, [k for k, _ in streams], [p for _, p in streams],
+                             bundle.config.mixtures, device(bundle), torch.float32),
             stops=[line.ends[line.w] for line in rows],
             caps=[step_cap(len(line.word(line.w))) for line in rows],
             start=_stack([line.start for line in rows]), keep_states=True)
@@ -199,23 +243,27 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
             reading["crossed"] = _crossed(line, d, bundle)
             pref = choose.rank(not d.hit_cap and len(d.offsets) > 1, d.stalled, -reading["nll"],
                                reading["crossed"])
+            line.drawings += 1
             if line.best is None or pref > line.best[0]:  # the first of equals wins
                 line.best = (pref, d, reading)
         for line in todo:
             line.rounds += 1
-            if _good(line):
+            if single or (_good(line) if line.rounds > 1 else _sure(line)):
                 line.keep()
             elif line.rounds <= redraws:
                 continue  # another round of drawings of this word
             elif line.w and line.backtracks < BACKTRACKS:
                 line.back()
             else:
-                line.keep(_trouble(line, candidates))  # the best there is
-        finished = [b for b, line in enumerate(lines) if line.done and line in todo]
-        inks = [_ink(bundle, lines[b], bias, seed, prime, candidates) for b in finished]
+                line.keep(_trouble(line))  # the best there is
+        finished = [line for line in todo if line.done]
+        inks = [_ink(bundle, line, bias, seed, prime, candidates) for line in finished]
         if inks:
             choose.read_into_meta(bundle, inks)
-        yield from zip(finished, inks)
+        done.update((lines.index(line), ink) for line, ink in zip(finished, inks))
+        while at in done:
+            yield at, done.pop(at)
+            at += 1
 
 
 def _ink(bundle: Bundle, line: _Line, bias: float, seed: int, prime: Prime | None,

@@ -1,15 +1,17 @@
 """Writing text (Graves 2013, section 5) and smoothing a sample by priming (section 5.5).
 
-All lines of a request are drawn together, as one batch (``draw.py``). Where the bundle has a
-reader, each line is written a word at a time, each word the best of ``candidates`` drawings
-(``search="words"``, ``search.py``), or drawn whole as the best of ``candidates`` drawings
-(``search="lines"``, ``choose.py``). A whole line that the step cap cut, or whose window
-stalled (a scribble in place), is drawn again with fresh noise from the same seeded generator,
-at most :data:`REDRAWS` times, after every line's first draw, so the other lines do not change;
-the first draw that neither cut nor stalled is kept (``meta["redraws"]``: how many were tried),
-and a line cut every time is kept as cut. Weights without a reader write one drawing of each
-whole line. What the user should be told about a line is in its notices
-(:func:`writesmooth.add_notice`); docs/writing.md tells the whole story.
+Where the bundle has a reader, each line is written a word at a time, each word the reader's
+pick of a few drawings, more only where they are needed (``search="words"``, ``search.py``), or
+drawn whole as the best of ``candidates`` drawings (``search="lines"``, ``choose.py``). Lines
+are drawn together as one batch (``draw.py``) and handed out in order, each as soon as it and
+the lines before it are final. A whole line that the step cap cut, or whose window stalled (a
+scribble in place), is drawn again with fresh noise, at most :data:`REDRAWS` times, after every
+line's first draw, so the other lines do not change; the first draw that neither cut nor
+stalled is kept (``meta["redraws"]``: how many were tried), and a line cut every time is kept as
+cut. Weights without a reader write one drawing of each whole line. Every drawing's noise is a
+stream named by the seed, the line and the drawing (``noise.py``), so a seed gives the same
+writing however the lines are batched. What the user should be told about a line is in its
+notices (:func:`writesmooth.add_notice`); docs/writing.md tells the whole story.
 """
 from __future__ import annotations
 
@@ -22,14 +24,15 @@ from writesmooth import DEFAULT_BIAS, Ink, WritesmoothError, add_notice, unknown
 
 from .choose import best, needs_redraw, preference, read_into_meta
 from .draw import device, draw_lines, line_meta, to_ink
+from .noise import KeyedNoise
 from .priming import Prime, check_sample, make_prime, one_line
-from .search import write_by_words
+from .search import IN_FLIGHT, write_by_words
 from .weights import Bundle
 
 SEARCHES = ("words", "lines")  # what the candidates are: drawings of each word, or whole lines
 MAX_BATCH = 64            # rows per batch (a line takes one per candidate); more run as several
-DEFAULT_CANDIDATES = 16   # drawings of each word (or line) with a reader: fewer read worse,
-                          # 32 no better (docs/writing.md, "Candidates")
+DEFAULT_CANDIDATES = 16   # drawings of a word in each round after its first (or of a line)
+                          # with a reader (docs/writing.md, "The search")
 REDRAWS = 3               # at most this many more draws of a line (or rounds of a word) that
                           # went wrong (docs/writing.md, "Stalls, and drawing a line again")
 
@@ -45,12 +48,14 @@ def write_stream(bundle: Bundle, texts: list[str], *, bias: float = DEFAULT_BIAS
                  seed: int | None = None, style: Ink | None = None,
                  candidates: int | None = None,
                  search: str | None = None) -> Iterator[tuple[int, Ink]]:
-    """Yield ``(index, ink)`` (ink in training units) for each text as soon as its line is
-    final, every index once. ``style`` primes every line with that sample so the text comes
-    out in its hand; ``candidates`` (default :data:`DEFAULT_CANDIDATES` with a reader, else 1)
-    drawings of each word (``search="words"``, the default with a reader) or of each whole
-    line (``search="lines"``) are read by the reader and the best kept. The text and options
-    are checked before this returns: unknown characters raise, naming them."""
+    """Yield ``(index, ink)`` (ink in training units) for each text in order, as soon as its
+    line and those before it are final. ``style`` primes every line with that sample so the
+    text comes out in its hand; with a reader, each word is the best of a few drawings, and of
+    ``candidates`` more (default :data:`DEFAULT_CANDIDATES`) in each further round where it
+    needs them (``search="words"``, the default), or each line the best of ``candidates``
+    whole drawings (``search="lines"``); ``candidates=1`` writes each line's one drawing. The
+    text and options are checked before this returns: unknown characters raise, naming
+    them."""
     _require_conditional(bundle)
     texts = [one_line(t) for t in texts]
     prime = make_prime(style, bundle.norm, device(bundle)) if style is not None else None
@@ -112,62 +117,84 @@ def _choices(bundle: Bundle, candidates: int | None, search: str | None) -> tupl
 
 def _stream(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
             candidates: int, search: str) -> Iterator[tuple[int, Ink]]:
-    generator = torch.Generator(device=device(bundle)).manual_seed(seed)
-    todo = []
+    """Every line, in order, as soon as it and the lines before it are final."""
+    todo = [i for i, text in enumerate(texts) if text.strip()]
+    ready: dict[int, Ink] = {}
     for i, text in enumerate(texts):
-        if text.strip():
-            todo.append(i)
-        else:  # an empty line keeps its place in the layout
-            yield i, Ink(strokes=[], text=text,
-                         meta=line_meta(bias, seed, 0, False, prime, candidates))
-    per_batch = max(1, MAX_BATCH // candidates)  # lines per batch
-    batches = [todo[a:a + per_batch] for a in range(0, len(todo), per_batch)]
+        if not text.strip():  # an empty line keeps its place in the layout
+            ready[i] = Ink(strokes=[], text=text,
+                           meta=line_meta(bias, seed, 0, False, prime, candidates))
     if search == "words":
-        for batch in batches:
-            for b, ink in write_by_words(
-                    bundle, [texts[i] for i in batch], candidates=candidates, bias=bias,
-                    seed=seed, prime=prime, generator=generator, redraws=REDRAWS):
-                add_line_notices(ink)
-                yield batch[b], ink
-        return
+        lines = write_by_words(bundle, [texts[i] for i in todo], candidates=candidates,
+                               bias=bias, seed=seed, prime=prime, redraws=REDRAWS,
+                               width=lines_at_once(bundle, candidates), indices=todo)
+        made = ((todo[b], ink) for b, ink in lines)
+    else:
+        made = _by_lines(bundle, texts, todo, bias, seed, prime, candidates)
+    at = 0
+    while at in ready:
+        yield at, ready.pop(at)
+        at += 1
+    for i, ink in made:
+        add_line_notices(ink)
+        ready[i] = ink
+        while at in ready:
+            yield at, ready.pop(at)
+            at += 1
+
+
+def lines_at_once(bundle: Bundle, candidates: int) -> int:
+    """Lines written at once: :data:`search.IN_FLIGHT` on the CPU, all elsewhere; so many that
+    a round of ``candidates`` drawings of each fits in :data:`MAX_BATCH` rows."""
+    lines = IN_FLIGHT if device(bundle).type == "cpu" else MAX_BATCH
+    return max(1, min(lines, MAX_BATCH // candidates))
+
+
+def _by_lines(bundle: Bundle, texts: list[str], todo: list[int], bias: float, seed: int,
+              prime: Prime | None, candidates: int) -> Iterator[tuple[int, Ink]]:
+    """Each line of ``todo`` the best of ``candidates`` whole drawings, drawn again where it
+    went wrong; yielded as each is final (not in order)."""
+    per_batch = max(1, MAX_BATCH // candidates)  # lines per batch
     result: dict[int, Ink] = {}
 
-    def draw(lines: list[int]) -> Iterator[list[int]]:
-        """Draw ``lines`` batch by batch, keeping each line's best draw so far in ``result``."""
+    def draw(lines: list[int], attempt: int) -> Iterator[list[int]]:
+        """Draw ``lines`` batch by batch, keeping each line's best draw so far in ``result``.
+        The first drawing of a line's first attempt is its own noise stream; the rest have
+        streams of their own (``noise.py``)."""
         for s in range(0, len(lines), per_batch):
             batch = lines[s:s + per_batch]
+            keys = [(i,) if j == 0 and attempt == 0 else (i, attempt, j)
+                    for i in batch for j in range(candidates)]
+            noise = KeyedNoise(seed, keys, [0] * len(keys), bundle.config.mixtures,
+                               device(bundle), torch.float32)
             rows = [texts[i] for i in batch for _ in range(candidates)]
             for i, ink in zip(batch, _best_of(bundle, rows, candidates, bias, seed, prime,
-                                                generator)):
+                                                noise)):
                 if i not in result or preference(ink) > preference(result[i]):
                     result[i] = ink
             yield batch
 
-    def final(i: int) -> tuple[int, Ink]:
-        add_line_notices(result[i])
-        return i, result[i]
-
-    for batch in draw(todo):
-        yield from (final(i) for i in batch if REDRAWS == 0 or not needs_redraw(result[i]))
+    for batch in draw(todo, 0):
+        yield from ((i, result[i]) for i in batch
+                    if REDRAWS == 0 or not needs_redraw(result[i]))
     # drawn again after every first draw, so that the other lines are the same without it
     for attempt in range(1, REDRAWS + 1):
         again = [i for i in todo if needs_redraw(result[i])]
         if not again:
             break
-        for batch in draw(again):
+        for batch in draw(again, attempt):
             for i in batch:
                 result[i].meta["redraws"] = attempt
-            yield from (final(i) for i in batch
+            yield from ((i, result[i]) for i in batch
                         if attempt == REDRAWS or not needs_redraw(result[i]))
 
 
 def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed: int,
-             prime: Prime | None, generator: torch.Generator) -> list[Ink]:
+             prime: Prime | None, noise: KeyedNoise) -> list[Ink]:
     """``rows`` (each text ``candidates`` times in a row) drawn as one batch; per text the
     candidate :func:`choose.preference` puts first."""
     inks = []
-    for text, d in zip(rows, draw_lines(bundle, rows, bias=bias, generator=generator,
-                                        prime=prime)):
+    for text, d in zip(rows, draw_lines(bundle, rows, bias=bias, noise=noise, prime=prime)):
         meta = line_meta(bias, seed, len(d.offsets), d.hit_cap, prime, candidates)
         meta.update(dwell=d.dwell, stalled=d.stalled)
         inks.append(to_ink(bundle, d.offsets, primed=prime is not None, text=text, meta=meta))
