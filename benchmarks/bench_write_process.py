@@ -20,7 +20,8 @@ Four figures, each a ratio measured in this one run (medians of ``--repeats`` ru
    own small products are not counted), the time of one ``fast_step.FastStepper.step()`` at
    batch 1 (best of ``--repeats`` runs of 2,000 steps), the GFLOP/s that makes, and its share
    of the machine's fp32 matmul rate (a 2048 x 2048 x 2048 matmul, best of 10) at the same
-   thread count and at all cores.
+   thread count and at all cores; and one step at batch 4 (a word's first round of drawings),
+   with the kind of product the stepper chose (``step_weights.py``).
 
 ``--threads`` sets torch's threads for the in-process parts (reference loop, step, matmul);
 the subprocess runs as a user would run it (the sampler sets its own threads). The load average
@@ -109,24 +110,26 @@ def sgemm_rate(threads: int, n: int = 2048, runs: int = 10) -> float:
         torch.set_num_threads(old)
 
 
-def step_time(model: LstmGraves, steps: int, repeats: int) -> float:
-    """Best seconds per ``FastStepper.step()`` at batch 1 (the text is the 80-character line)."""
+def step_time(model: LstmGraves, steps: int, repeats: int, batch: int = 1) -> tuple[float, str]:
+    """Best seconds per ``FastStepper.step()`` at ``batch`` rows (the text is the 80-character
+    line), and the kind of matrix product the stepper chose for that batch."""
     bundle = model.bundle
     net = bundle.net
-    chars = torch.from_numpy(bundle.alphabet.encode(LINE_80))[None]
+    chars = torch.from_numpy(bundle.alphabet.encode(LINE_80))[None].expand(batch, -1)
     mask = torch.ones_like(chars, dtype=torch.float32)
     with torch.inference_mode():
         onehot = net.one_hot(chars, mask)
-    best = float("inf")
+    best, kind = float("inf"), ""
     for _ in range(repeats + 1):  # the first is a warm-up
-        stepper = FastStepper(net, 1, onehot)
+        stepper = FastStepper(net, batch, onehot)
+        kind = stepper.kind
         for _ in range(20):
             stepper.step()
         start = time.perf_counter()
         for _ in range(steps):
             stepper.step()
         best = min(best, (time.perf_counter() - start) / steps)
-    return best
+    return best, kind
 
 
 def runs(times: list[float]) -> str:
@@ -205,18 +208,23 @@ def main() -> None:
     print(f"  ratio       {m_first / m_last:8.2f}    (first / all)")
 
     flops = step_flops(cfg)
-    per_step = step_time(model, 2000, args.repeats)
+    per_step, kind = step_time(model, 2000, args.repeats)
+    per_step4, kind4 = step_time(model, 2000, args.repeats, batch=4)
     achieved = flops / per_step / 1e9
     rate = sgemm_rate(args.threads)
     rate_all = sgemm_rate(os.cpu_count() or 1)
     print(f"\n4. one network step (FastStepper.step, batch 1) vs the machine's fp32 matmul rate:")
     print(f"  FLOPs/step  {flops:,}")
-    print(f"  time/step   {per_step * 1e6:8.1f} us  (best of {args.repeats} x 2,000 steps)")
+    print(f"  time/step   {per_step * 1e6:8.1f} us  (best of {args.repeats} x 2,000 steps; "
+          f"{kind})")
     print(f"  achieved    {achieved:8.2f} GFLOP/s")
     print(f"  sgemm       {rate:8.1f} GFLOP/s with {args.threads} thread(s): step reaches "
           f"{achieved / rate:.1%}")
     print(f"  sgemm       {rate_all:8.1f} GFLOP/s with {os.cpu_count()} thread(s): step reaches "
           f"{achieved / rate_all:.1%}")
+    print(f"  batch 4     {per_step4 * 1e6:8.1f} us a step ({kind4}): a word's first four "
+          f"drawings cost {per_step4 / per_step:.2f} x one line's step, "
+          f"{4 * flops / per_step4 / 1e9:.2f} GFLOP/s")
     print(f"\nload average at end: {loadavg()}")
 
 

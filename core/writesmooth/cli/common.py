@@ -150,17 +150,22 @@ def tell(inks: Sequence[Ink]) -> None:
             warn(message)
 
 
+def _short(text: str, width: int = 24) -> str:
+    return repr(text if len(text) <= width else text[:width - 1] + "…")
+
+
 def collect(stream: Iterator[tuple[int, Ink]], n: int, what: str) -> list[Ink]:
-    """The lines of ``stream`` in order, with a progress bar of lines when there are several;
-    each line's notices are shown as soon as it is final."""
+    """The lines of ``stream`` in order, with a progress bar of lines when there are several
+    (naming the line last finished: models hand lines out as they finish them); each line's
+    notices are shown as soon as it is final."""
     inks: list[Ink | None] = [None] * n
-    bar = progress(n, what) if n > 1 else None
+    bar = progress(n, what, fields={"last": "-"}) if n > 1 else None
     try:
         for i, ink in stream:
             inks[i] = ink
             tell([ink])
             if bar is not None:
-                bar.advance(1)
+                bar.advance(1, last=_short(ink.text))
     finally:
         if bar is not None:
             bar.close()
