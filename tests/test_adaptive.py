@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from writesmooth_lstm_graves import search, writing
+from writesmooth_lstm_graves import reader, search, writing
 from writesmooth_lstm_graves.noise import BLOCK, KeyedNoise
 from test_search import count_draws, fake_reader, moving
 
@@ -78,3 +78,26 @@ def test_streaming_yields_lines_in_order_before_the_text_is_done_and_as_written(
     whole = writing.write_lines(bundle, texts, seed=9, candidates=3)
     assert all(a.same_as(b) for (_, a, _), b in zip(seen, whole))
     assert all(np.isfinite(ink.meta["read_nll"]) for _, ink, _ in seen)
+
+
+def test_a_line_read_whole_other_than_its_text_is_written_again_from_that_word(monkeypatch):
+    """Each word reads right alone and in its pair, but the whole line first reads with a
+    space lost ("ab cdef"): it is written again from "cd" on, once, and then reads right."""
+    bundle = moving()
+    whole = []
+
+    def read(net, inks, texts=None, batch_size=32):
+        out = []
+        for ink in inks:
+            text = ink.text
+            if text == "ab cd ef":
+                whole.append(text)
+                text = "ab cdef" if len(whole) == 1 else text
+            out.append({"read": text, "nll": 0.0})
+        return out
+
+    monkeypatch.setattr(reader, "read", read)
+    calls = count_draws(monkeypatch)
+    (ink,) = writing.write_lines(bundle, ["ab cd ef"], seed=3, candidates=2)
+    assert [stops[0] for stops, _ in calls] == [2, 5, 8, 5, 8]
+    assert ink.meta["rereads"] == 1 and ink.meta["read"] == "ab cd ef" and len(whole) == 2

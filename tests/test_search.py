@@ -133,6 +133,7 @@ def test_a_pair_that_reads_wrong_counts_as_wrong(monkeypatch):
     bundle = moving()
     fake_reader(monkeypatch, wrong=frozenset({"ab cd"}))
     monkeypatch.setattr(writing, "REDRAWS", 0)
+    monkeypatch.setattr(search, "REREADS", 0)  # the whole line "ab cd" reads wrong too
     calls = count_draws(monkeypatch)
     (ink,) = writing.write_lines(bundle, ["ab cd"], seed=2, candidates=2)
     assert len(calls) == 1 + 2 * search.BACKTRACKS + 1

@@ -27,7 +27,10 @@ A word whose best drawing still reads as something else (but for its ``x``), or 
 cap cut, whose window stalled or whose ``x`` is not crossed, is drawn again, up to ``redraws``
 more rounds; then the word before it is drawn again, and this one after it, at most
 :data:`BACKTRACKS` times a line (docs/writing.md, "Word by word"). What is wrong with a word
-kept all the same is recorded in ``meta["word_troubles"]``.
+kept all the same is recorded in ``meta["word_troubles"]``. A finished line is read whole too;
+one the reader reads other than its text (what no word alone or pair showed: a space lost, a
+colon read as a full stop) is written again from the first word it reads wrong, at most
+:data:`REREADS` times.
 
 The lines of a text are written :data:`IN_FLIGHT` at a time on the CPU, every drawing of every
 word in flight stepped together as one batch, and handed out in order as they are done: more
@@ -57,6 +60,8 @@ BACKTRACKS = 2  # per line: a word no drawing of which reads right has the word 
 FIRST_CANDIDATES = 4  # drawings of a word in its first round (docs/writing.md, "The search")
 SURE_NLL = 0.3        # ... kept then only if read right with at most these nats per character
 IN_FLIGHT = 2         # lines written at once on the CPU (on other devices: every line)
+REREADS = 1           # a line read whole other than its text is written again from the first
+                      # word it reads wrong at most this many times
 
 
 def word_ends(text: str) -> list[int]:
@@ -86,6 +91,7 @@ class _Line:
     rounds: int = 0                     # rounds of drawings of the next word so far
     drawings: int = 0                   # drawings of the next word so far
     backtracks: int = 0
+    rereads: int = 0                    # times the whole line read wrong and was written again
     redraws: int = 0                    # the most rounds any word took, less one
 
     @property
@@ -119,15 +125,32 @@ class _Line:
         """The noise streams of this round's ``n`` drawings, each ``(key, first point)``: the
         first drawing of a word's first round (before any backtrack) goes on with the line's own
         stream where the line so far ends; every other drawing has a stream of its own."""
-        own = self.rounds == 0 and self.backtracks == 0
+        own = self.rounds == 0 and self.backtracks == 0 and self.rereads == 0
         return [((self.index,), self.points) if j == 0 and own else
-                ((self.index, self.w, self.backtracks, self.rounds, j), 0) for j in range(n)]
+                ((self.index, self.w, self.backtracks, self.rereads, self.rounds, j), 0)
+                for j in range(n)]
 
     def keep(self, notice: str | None = None) -> None:
         _, drawn, reading = self.best
         self.kept.append((drawn, reading, notice))
         self.redraws = max(self.redraws, self.rounds - 1)
         self.best, self.rounds, self.drawings = None, 0, 0
+
+    def reread(self, reading: str) -> bool:
+        """After the whole line is written: if the reader reads it, whole, other than its text
+        (a space lost between two words, a colon read as a full stop, which each word read
+        alone and in its pair did not show), give up the words from the first one it reads
+        wrong, to be written again; True if so. At most :data:`REREADS` times a line."""
+        words, got = self.text.split(" "), reading.split(" ")
+        if got == words or self.rereads >= REREADS:
+            return False
+        first = next((i for i, (w, g) in enumerate(zip(words, got)) if w != g),
+                     min(len(words), len(got)))
+        w = sum(1 for end in self.ends if end <= sum(len(x) + 1 for x in words[:first]))
+        del self.kept[min(w, len(self.kept) - 1):]
+        self.rereads += 1
+        self.best, self.rounds, self.drawings = None, 0, 0
+        return True
 
     def back(self) -> None:
         """Give up the word kept last: it is drawn again, then this one."""
@@ -260,6 +283,10 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
         inks = [_ink(bundle, line, bias, seed, prime, candidates) for line in finished]
         if inks:
             choose.read_into_meta(bundle, inks)
+        if not single:
+            again = [line.reread(ink.meta["read"]) for line, ink in zip(finished, inks)]
+            finished = [line for line, a in zip(finished, again) if not a]
+            inks = [ink for ink, a in zip(inks, again) if not a]
         done.update((lines.index(line), ink) for line, ink in zip(finished, inks))
         while at in done:
             yield at, done.pop(at)
@@ -275,7 +302,7 @@ def _ink(bundle: Bundle, line: _Line, bias: float, seed: int, prime: Prime | Non
     meta.update(dwell=max(d.dwell for d in kept), stalled=any(d.stalled for d in kept),
                 search="words",
                 words=[{k: r[k] for k in ("read", "nll", "crossed")} for _, r, _ in line.kept],
-                backtracks=line.backtracks)
+                backtracks=line.backtracks, rereads=line.rereads)
     if line.redraws:
         meta["redraws"] = line.redraws
     offsets = np.concatenate([d.offsets for d in kept])
