@@ -1,8 +1,8 @@
 """Benchmark: writing word by word against whole lines, with the bundled weights and reader.
 
 Prints, per text, the median time over seeds 1..``--seeds`` of ``writing.write_lines`` with
-``search="words"`` (the default with the bundled reader: each word the best of ``--candidates``
-drawings, misread words drawn again) and with ``search="lines"`` (the best of as many whole
+``search="words"`` (the default with the bundled reader: each word the reader's pick of four
+drawings, and of ``--candidates`` more where it needs them, misread words drawn again) and with ``search="lines"`` (the best of as many whole
 lines), stop rule and redraws as ``writesmooth write`` runs them, and how many of the kept
 lines the reader reads exactly as their text. Sampling uses one thread, as ``write`` does.
 

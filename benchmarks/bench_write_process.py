@@ -9,7 +9,9 @@ Four figures, each a ratio measured in this one run (medians of ``--repeats`` ru
    attention window, the output layer and ``network.sample`` stepped in Python at batch 1
    (``bench_write.Reference``, here with the bundled weights). Runs alternate, so a busy
    neighbour slows both alike. The only option given is ``--width 80``, so that the line is not
-   wrapped (the default width is 60).
+   wrapped (the default width is 60). Beside it, what the process spends before writing (a
+   process that starts Python, imports torch and loads the model) and the same line written
+   in-process (``LstmGraves.load().write``), against the same reference.
 2. A 10-line paragraph (10 fixed lines of 55-60 characters, from a text file, ``--width 60``)
    written by the same process, against the one line.
 3. Time to the first finished line of that paragraph against the whole paragraph, in-process
@@ -164,7 +166,16 @@ def main() -> None:
     text_file.write_text("\n".join(PARAGRAPH) + "\n", encoding="utf-8")
     seed = ["--seed", str(args.seed)]
     t_line, t_ref, t_para, steps_line, steps_para = [], [], [], [], []
+    t_start, t_inproc = [], []
+    load = [sys.executable, "-c", "from writesmooth_lstm_graves.models import LstmGraves; "
+            "LstmGraves.load()"]
     for r in range(args.repeats):
+        start = time.perf_counter()
+        subprocess.run(load, check=True)
+        t_start.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model.write([LINE_80], seed=args.seed)
+        t_inproc.append(time.perf_counter() - start)
         seconds, lines, steps = run_process([LINE_80, "--width", "80", *seed], tmp / "line.json")
         assert lines == 1, f"the 80-character line came out as {lines} lines"
         t_line.append(seconds)
@@ -187,6 +198,11 @@ def main() -> None:
     print(f"  reference   {m_ref:8.2f} s  runs {runs(t_ref)}  "
           f"({m_ref / statistics.median(steps_line) * 1e6:.0f} us/point)")
     print(f"  ratio       {m_line / m_ref:8.2f} x  (process / reference)")
+    m_start, m_inproc = statistics.median(t_start), statistics.median(t_inproc)
+    print(f"  of which: a process that only starts Python, imports torch and loads the model "
+          f"{m_start:.2f} s (runs {runs(t_start)});")
+    print(f"  the same line written in-process (model loaded) {m_inproc:.2f} s (runs "
+          f"{runs(t_inproc)}): {m_inproc / m_ref:.2f} x the reference")
     print(f"\n2. 10-line paragraph (--width 60) vs the one line, whole process:")
     print(f"  paragraph   {m_para:8.2f} s  runs {runs(t_para)}  points {steps_para}")
     print(f"  ratio       {m_para / m_line:8.2f} x  (paragraph / line)")
