@@ -205,6 +205,26 @@ def test_an_ensemble_scores_a_text_with_the_mean_of_its_members_nats(tmp_path):
                                                                       rel=1e-2)
 
 
+def test_an_ensemble_read_in_threads_reads_as_one_member_after_the_other(monkeypatch):
+    """The members read at once, each in a thread, where the CPU has cores to spare: the same
+    readings and nats, to the bit, as one after the other, and no gradients kept."""
+    both = rd.ensemble([tiny_reader(seed=1), tiny_reader(seed=2)])
+    lines = [glyph_line(t, np.random.default_rng(4)) for t in ("lol", "ol", "lo")]
+    seen = []
+    real = rd.ReaderNet.forward
+
+    def forward(net, x, lengths):
+        seen.append(torch.is_grad_enabled())
+        return real(net, x, lengths)
+
+    monkeypatch.setattr(rd.ReaderNet, "forward", forward)
+    monkeypatch.setattr(rd.os, "cpu_count", lambda: 2)
+    threads = rd.read(both, lines)
+    monkeypatch.setattr(rd.os, "cpu_count", lambda: 1)
+    in_turn = rd.read(both, lines)
+    assert threads == in_turn and seen == [False] * 4
+
+
 def test_an_ensemble_may_join_readers_of_other_shapes(tmp_path):
     """Members of other sizes: the nats are still the mean, and the file keeps each member's
     config; an ensemble among the readers joined adds its members one by one."""

@@ -20,6 +20,8 @@ ensemble's file has ``members`` (state dicts) and ``configs`` (one a member) ins
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -154,10 +156,29 @@ class Reader:
         given the raw ``offsets[i]``, and the text greedy decoding reads there (an ensemble:
         the mean of its members' nats, and its first member's reading)."""
         x, lengths = self.batch(offsets)
-        outs = [net(x, lengths) for net in members(self.net)]
+        outs = _forward_all(members(self.net), x, lengths)
         texts = [torch.from_numpy(t) for t in targets]
         nll = torch.stack([ctc_nll(logp, n, texts, self.net.blank) for logp, n in outs]).mean(0)
         return nll, greedy_decode(*outs[0], self.alphabet, self.net.blank)
+
+
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _forward_all(nets: list[ReaderNet], x: torch.Tensor, lengths: torch.Tensor) -> list:
+    """Each reader's output for the same batch. On a CPU with cores to spare the members of an
+    ensemble read at once, each in a thread of its own (torch lets go of the interpreter while
+    an operator runs, and each thread keeps to one core): the same results, in about the time
+    of one member."""
+    def forward(net: ReaderNet):
+        with torch.no_grad():  # grad mode is per thread
+            return net(x, lengths)
+
+    if len(nets) < 2 or x.device.type != "cpu" or (os.cpu_count() or 1) < 2:
+        return [forward(net) for net in nets]
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=len(nets), thread_name_prefix="reader"))
+    return list(_POOL[0].map(forward, nets))
 
 
 def scale_offsets(off: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
