@@ -33,8 +33,9 @@ colon read as a full stop) is written again from the first word it reads wrong, 
 :data:`REREADS` times.
 
 The lines of a text are written :data:`IN_FLIGHT` at a time on the CPU, every drawing of every
-word in flight stepped together as one batch, and handed out in order as they are done: more
-lines at once cost a CPU almost as much more per step, and the first line would come later.
+word in flight stepped together as one batch, and handed out as they are done (``writing.py``
+puts them in order): more lines at once cost a CPU almost as much more per step, and the first
+line would come later.
 """
 from __future__ import annotations
 
@@ -141,13 +142,13 @@ class _Line:
         (a space lost between two words, a colon read as a full stop, which each word read
         alone and in its pair did not show), give up the words from the first one it reads
         wrong, to be written again; True if so. At most :data:`REREADS` times a line."""
-        words, got = self.text.split(" "), reading.split(" ")
+        words = [self.word(w) for w in range(len(self.ends))]
+        got = reading.split(" ")
         if got == words or self.rereads >= REREADS:
             return False
-        first = next((i for i, (w, g) in enumerate(zip(words, got)) if w != g),
+        first = next((w for w, (a, b) in enumerate(zip(words, got)) if a != b),
                      min(len(words), len(got)))
-        w = sum(1 for end in self.ends if end <= sum(len(x) + 1 for x in words[:first]))
-        del self.kept[min(w, len(self.kept) - 1):]
+        del self.kept[min(first, len(self.kept) - 1):]
         self.rereads += 1
         self.best, self.rounds, self.drawings = None, 0, 0
         return True
@@ -239,16 +240,15 @@ def _trouble(line: _Line) -> str:
 def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float, seed: int,
                    prime: Prime | None, redraws: int, width: int = IN_FLIGHT,
                    indices: list[int] | None = None) -> Iterator[tuple[int, Ink]]:
-    """Yield ``(b, ink)`` for each (non-empty, one-line) ``texts[b]`` in order, as soon as it
-    and the lines before it are done, written word by word (the module doc), ``width`` lines
-    at a time. ``indices`` (default ``0..``) number the lines for their noise streams. With one candidate, each word
-    is drawn once and kept: the line is its one drawing."""
+    """Yield ``(indices[b], ink)`` for each (non-empty, one-line) ``texts[b]`` as soon as it is
+    done, written word by word (the module doc), the first ``width`` unfinished lines at a
+    time. ``indices`` (default ``0..``) number the lines, naming their noise streams. With one
+    candidate, each word is drawn once and kept: the line is its one drawing."""
     first = starts(bundle, texts, prime)
     indices = list(range(len(texts))) if indices is None else indices
     lines = [_Line(i, t, word_ends(t), _row(first, b))
              for b, (i, t) in enumerate(zip(indices, texts))]
-    primed, single, at = prime is not None, candidates == 1, 0
-    done: dict[int, Ink] = {}
+    primed, single = prime is not None, candidates == 1
     while todo := [line for line in lines if not line.done][:width]:
         counts = [min(FIRST_CANDIDATES, candidates) if line.rounds == 0 else candidates
                   for line in todo]
@@ -287,10 +287,7 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
             again = [line.reread(ink.meta["read"]) for line, ink in zip(finished, inks)]
             finished = [line for line, a in zip(finished, again) if not a]
             inks = [ink for ink, a in zip(inks, again) if not a]
-        done.update((lines.index(line), ink) for line, ink in zip(finished, inks))
-        while at in done:
-            yield at, done.pop(at)
-            at += 1
+        yield from ((line.index, ink) for line, ink in zip(finished, inks))
 
 
 def _ink(bundle: Bundle, line: _Line, bias: float, seed: int, prime: Prime | None,

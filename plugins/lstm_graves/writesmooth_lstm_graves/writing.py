@@ -125,10 +125,9 @@ def _stream(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Pri
             ready[i] = Ink(strokes=[], text=text,
                            meta=line_meta(bias, seed, 0, False, prime, candidates))
     if search == "words":
-        lines = write_by_words(bundle, [texts[i] for i in todo], candidates=candidates,
-                               bias=bias, seed=seed, prime=prime, redraws=REDRAWS,
-                               width=lines_at_once(bundle, candidates), indices=todo)
-        made = ((todo[b], ink) for b, ink in lines)
+        made = write_by_words(bundle, [texts[i] for i in todo], candidates=candidates,
+                              bias=bias, seed=seed, prime=prime, redraws=REDRAWS,
+                              width=lines_at_once(bundle, candidates), indices=todo)
     else:
         made = _by_lines(bundle, texts, todo, bias, seed, prime, candidates)
     at = 0
