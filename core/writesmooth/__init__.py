@@ -8,16 +8,18 @@ user something. Plugins import nothing else of writesmooth, and never ``writesmo
 """
 from . import report
 from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, DatasetLayout, FigureOptions, InkFormat,
-                  Model, Renderer, TrainOptions, TrainRun, add_notice, notices, option,
+                  Model, Renderer, TrainOptions, TrainRun, WriteJob, add_notice, notices, option,
                   unknown_characters)
 from .devices import resolve_device
 from .errors import (InkFormatError, NotImplementedCapability, PluginError,
                      WritesmoothError)
 from .events import Attention, BatchEnd, EpochEnd, TrainEnd, TrainHistory
 from .training import TrainEvents
+from .export import output_suffixes, render_bytes
 from .files import atomic_write
 from .hookspecs import hookimpl
 from .ink import Ink, stack_lines
+from .lines import split_lines
 
 __version__ = "0.1.0"
 
@@ -25,7 +27,8 @@ __all__ = [
     "Attention", "BatchEnd", "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "EpochEnd",
     "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
     "NotImplementedCapability", "PluginError", "Renderer", "TrainEnd", "TrainEvents",
-    "TrainHistory", "TrainOptions", "TrainRun", "WritesmoothError", "__version__",
-    "add_notice", "atomic_write", "hookimpl", "notices", "option", "report", "resolve_device",
-    "stack_lines", "unknown_characters",
+    "TrainHistory", "TrainOptions", "TrainRun", "WriteJob", "WritesmoothError", "__version__",
+    "add_notice", "atomic_write", "hookimpl", "notices", "option", "output_suffixes",
+    "render_bytes", "report", "resolve_device", "split_lines", "stack_lines",
+    "unknown_characters",
 ]

@@ -5,7 +5,7 @@ This contract is documented in docs/writing-plugins.md and kept stable.
 """
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Sequence
 
@@ -16,7 +16,7 @@ from .ink import Ink
 #: The sampling bias used when none is given (docs/writing.md, "The bias").
 DEFAULT_BIAS = 1.0
 
-CAPABILITIES = ("train", "write", "smooth", "evaluate")
+CAPABILITIES = ("train", "write", "smooth", "read", "evaluate")
 DOCS_HINT = "see docs/writing-plugins.md"
 
 
@@ -58,12 +58,25 @@ def option(default: Any = None, *, help: str, min: float | None = None,
     return field(default=default, metadata=meta)
 
 
+@dataclass
+class WriteJob:
+    """One request to write, for :meth:`Model.write_jobs`: its lines, and the bias, seed,
+    style and options it asks for (``options``: an instance of the model's ``write_options``,
+    or ``None``)."""
+
+    texts: list[str]
+    bias: float = DEFAULT_BIAS
+    seed: int | None = None
+    style: Ink | None = None
+    options: Any = None
+
+
 class Model:
     """A handwriting model. Subclass it, set ``name`` and ``capabilities``, implement those.
 
     Class attributes:
       name            unique model name used on the command line (``--model NAME``)
-      capabilities    subset of ``{"train", "write", "smooth", "evaluate"}``
+      capabilities    subset of ``{"train", "write", "smooth", "read", "evaluate"}``
       description     one line shown by ``writesmooth models``
       aliases         other names the original pywritesmooth options may use (``lstm``)
       write_options   a dataclass of the extra options ``write`` takes (fields made with
@@ -137,11 +150,28 @@ class Model:
             self._missing("write")
         yield from enumerate(self.write(texts, bias=bias, seed=seed, style=style, **options))
 
+    def write_jobs(self, jobs: Sequence[WriteJob]) -> Iterator[tuple[int, int, Ink]]:
+        """Write several requests at once (a server batching the people who ask together):
+        yield ``(job, line, ink)`` as each line is final, each job's lines in order. A job's
+        writing must not depend on the jobs beside it: the same seed gives the same strokes
+        as :meth:`write_stream` alone (to float rounding). The default writes the jobs one after another; a model
+        that can batch them overrides it."""
+        for j, job in enumerate(jobs):
+            extra = {} if job.options is None else {"options": job.options}
+            for i, ink in self.write_stream(job.texts, bias=job.bias, seed=job.seed,
+                                            style=job.style, **extra):
+                yield j, i, ink
+
     def smooth(self, sample: Ink, *, bias: float = DEFAULT_BIAS, seed: int | None = None,
                **options: Any) -> Ink:
         """Rewrite ``sample`` (one line of handwriting with its text) more neatly, in its own
         style. Front ends call it once per line and show each line as it returns."""
         self._missing("smooth")
+
+    def read(self, inks: Sequence[Ink]) -> list[str]:
+        """What each ink says, as a reader (a handwriting recogniser) reads it: one text per
+        ink, each ink one line of handwriting in any units (y down)."""
+        self._missing("read")
 
     def evaluate(self, inks: Sequence[Ink]) -> dict[str, Any]:
         """Mean negative log-likelihood: ``nats_per_sequence``, ``nats_per_point``, ``lines``,

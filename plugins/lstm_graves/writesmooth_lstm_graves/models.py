@@ -12,6 +12,7 @@ import writesmooth
 from writesmooth import DEFAULT_BIAS, option
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+JOB_LINES = 8  # lines of batched requests written at once (docs/writing.md, "Speed")
 
 
 def weights_to_load(cls: type[writesmooth.Model], weights: Path | None) -> Path:
@@ -113,6 +114,27 @@ class LstmGraves(writesmooth.Model):
         return write_stream(self.bundle, list(texts), bias=bias, seed=seed, style=style,
                             candidates=o.candidates, search=o.search)
 
+    def write_jobs(self, jobs: Sequence[writesmooth.WriteJob]
+                   ) -> Iterator[tuple[int, int, writesmooth.Ink]]:
+        """Jobs that ask for the same bias, style and options are written as one batch
+        (:func:`writing.write_together`), the lines of up to :data:`JOB_LINES` at once; each
+        comes out as it would alone."""
+        from .writing import write_together
+
+        groups: dict[tuple, list[int]] = {}
+        for j, job in enumerate(jobs):
+            o = job.options or SearchOptions()
+            key = (float(job.bias), id(job.style), o.candidates, o.search)
+            groups.setdefault(key, []).append(j)
+        for (bias, _, candidates, search), members in groups.items():
+            lines = sum(len(jobs[j].texts) for j in members)
+            made = write_together(self.bundle, [list(jobs[j].texts) for j in members],
+                                  [jobs[j].seed for j in members], bias=bias,
+                                  style=jobs[members[0]].style, candidates=candidates,
+                                  search=search, width=max(1, min(lines, JOB_LINES)))
+            for k, i, ink in made:
+                yield members[k], i, ink
+
     def smooth(self, sample: writesmooth.Ink, *, bias: float = DEFAULT_BIAS,
                seed: int | None = None, options: SearchOptions | None = None
                ) -> writesmooth.Ink:
@@ -135,7 +157,7 @@ class LstmGravesReader(writesmooth.Model):
     ``lstm-graves`` loads the bundled one itself."""
 
     name = "lstm-graves-reader"
-    capabilities = frozenset({"train", "evaluate"})
+    capabilities = frozenset({"train", "read", "evaluate"})
     description = ("handwriting reader (CTC recogniser) that picks the most legible of "
                    "lstm-graves's candidate lines")
 
@@ -162,6 +184,12 @@ class LstmGravesReader(writesmooth.Model):
         from .reader_train import train_reader
 
         return train_reader(cls.name, train, val, options, run)
+
+    def read(self, inks: Sequence[writesmooth.Ink]) -> list[str]:
+        """What the reader reads in each line, in any units (``reading.py``)."""
+        from .reading import read_texts
+
+        return read_texts(self.reader, inks)
 
     def evaluate(self, inks: Sequence[writesmooth.Ink]) -> dict[str, Any]:
         """Character error rate of greedy decoding, and CTC nats per character of the text."""

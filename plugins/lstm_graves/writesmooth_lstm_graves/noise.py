@@ -52,13 +52,34 @@ def stream_seed(seed: int, key: Sequence[int], block: int) -> int:
                .generate_state(1, np.uint64)[0] >> 1)
 
 
+class LineSeeds:
+    """The seeds of lines written for several requests in one batch (:func:`writing.write_jobs`):
+    line ``i`` of the batch is line ``local[i]`` of a request whose seed is ``seeds[i]``, and
+    its streams are named as they would be if that request were written alone."""
+
+    def __init__(self, seeds: Sequence[int], local: Sequence[int]) -> None:
+        self.seeds, self.local = [int(s) for s in seeds], [int(i) for i in local]
+
+    def name(self, key: tuple) -> tuple[int, tuple]:
+        """The seed and key that name the stream ``key`` (whose first number is the line)."""
+        line = key[0]
+        return self.seeds[line], (self.local[line], *key[1:])
+
+
+def seed_of(seed: "int | LineSeeds", line: int) -> int:
+    """The seed line ``line`` is written with."""
+    return seed.seeds[line] if isinstance(seed, LineSeeds) else int(seed)
+
+
 class KeyedNoise:
     """Noise for ``B`` rows, row ``b`` reading the stream ``keys[b]`` (a tuple of ints) of
     ``seed`` from point ``starts[b]`` on (module doc). Generated on the CPU in blocks of
     :data:`BLOCK` points, each from a generator seeded by the seed, the key and the block's
-    number, and moved to ``device``."""
+    number, and moved to ``device``. ``seed`` may be a :class:`LineSeeds`, naming each line's
+    streams by its own request's seed and line number."""
 
-    def __init__(self, seed: int, keys: Sequence[Sequence[int]], starts: Sequence[int],
+    def __init__(self, seed: "int | LineSeeds", keys: Sequence[Sequence[int]],
+                 starts: Sequence[int],
                  mixtures: int, device: torch.device, dtype: torch.dtype) -> None:
         if len(keys) != len(starts):
             raise ValueError(f"{len(keys)} keys for {len(starts)} starts")
@@ -70,7 +91,9 @@ class KeyedNoise:
     def _block(self, key: tuple, n: int) -> tuple:
         got = self._blocks.get((key, n))
         if got is None:
-            gen = torch.Generator().manual_seed(stream_seed(self.seed, key, n))
+            seed, name = (self.seed.name(key) if isinstance(self.seed, LineSeeds)
+                          else (self.seed, key))
+            gen = torch.Generator().manual_seed(stream_seed(seed, name, n))
             u = torch.rand(BLOCK, self.m, generator=gen, dtype=self.dtype)
             normal = torch.randn(BLOCK, 2, generator=gen, dtype=self.dtype)
             e = torch.rand(BLOCK, generator=gen, dtype=self.dtype)

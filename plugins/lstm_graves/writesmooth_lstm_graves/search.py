@@ -50,7 +50,7 @@ from writesmooth import Ink
 from . import choose
 from .draw import Drawn, Start, device, draw_lines, line_meta, starts, to_ink
 from .network import State
-from .noise import KeyedNoise
+from .noise import KeyedNoise, LineSeeds
 from .priming import Prime
 from .shapes import CROSSED, reads_as, uncrossed
 from .stop import step_cap
@@ -237,7 +237,8 @@ def _trouble(line: _Line) -> str:
             f"{line.drawings} drawings; the best one is kept: {', '.join(why)}")
 
 
-def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float, seed: int,
+def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: float,
+                   seed: "int | LineSeeds",
                    prime: Prime | None, redraws: int, width: int = IN_FLIGHT,
                    indices: list[int] | None = None) -> Iterator[tuple[int, Ink]]:
     """Yield ``(indices[b], ink)`` for each (non-empty, one-line) ``texts[b]`` as soon as it is
@@ -290,7 +291,7 @@ def write_by_words(bundle: Bundle, texts: list[str], *, candidates: int, bias: f
         yield from ((line.index, ink) for line, ink in zip(finished, inks))
 
 
-def _ink(bundle: Bundle, line: _Line, bias: float, seed: int, prime: Prime | None,
+def _ink(bundle: Bundle, line: _Line, bias: float, seed: "int | LineSeeds", prime: Prime | None,
          candidates: int) -> Ink:
     """A line whose every word is kept, as ink, with what the search did in its meta."""
     kept = [d for d, _, _ in line.kept]

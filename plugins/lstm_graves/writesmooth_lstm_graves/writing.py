@@ -24,7 +24,7 @@ from writesmooth import DEFAULT_BIAS, Ink, WritesmoothError, add_notice, unknown
 
 from .choose import best, needs_redraw, preference, read_into_meta
 from .draw import device, draw_lines, line_meta, to_ink
-from .noise import KeyedNoise
+from .noise import KeyedNoise, LineSeeds, seed_of
 from .priming import Prime, check_sample, make_prime, one_line
 from .search import IN_FLIGHT, write_by_words
 from .weights import Bundle
@@ -89,6 +89,29 @@ def smooth_sample(bundle: Bundle, sample: Ink, *, bias: float = DEFAULT_BIAS,
     return ink
 
 
+def write_together(bundle: Bundle, jobs: Sequence[Sequence[str]], seeds: Sequence[int | None],
+                   *, bias: float = DEFAULT_BIAS, style: Ink | None = None,
+                   candidates: int | None = None, search: str | None = None,
+                   width: int | None = None) -> Iterator[tuple[int, int, Ink]]:
+    """The lines of several requests (``jobs[j]`` written with ``seeds[j]``) drawn as one
+    batch, ``width`` lines at a time (default :func:`lines_at_once`); yield ``(j, i, ink)``
+    for line ``i`` of job ``j`` as soon as it and the job's lines before it are final. Each
+    line's noise streams are named by its own job's seed and its number in that job, so a job
+    comes out as :func:`write_stream` writes it alone (the same drawings, equal to the rounding
+    of products over batches of another size)."""
+    _require_conditional(bundle)
+    owner = [(j, i) for j, job in enumerate(jobs) for i in range(len(job))]
+    texts = [one_line(jobs[j][i]) for j, i in owner]
+    prime = make_prime(style, bundle.norm, device(bundle)) if style is not None else None
+    check_text(bundle, texts + ([prime.text] if prime else []))
+    candidates, search = _choices(bundle, candidates, search)
+    drawn = [_seed(s) for s in seeds]
+    lines = LineSeeds([drawn[j] for j, _ in owner], [i for _, i in owner])
+    for k, ink in _stream(bundle, texts, bias, lines, prime, candidates, search,
+                          groups=[j for j, _ in owner], width=width):
+        yield owner[k][0], owner[k][1], ink
+
+
 def _require_conditional(bundle: Bundle) -> None:
     if not bundle.config.conditional:
         raise WritesmoothError(f"model '{bundle.model}' is unconditional: it cannot write text")
@@ -115,31 +138,40 @@ def _choices(bundle: Bundle, candidates: int | None, search: str | None) -> tupl
     return candidates or DEFAULT_CANDIDATES, search or "words"
 
 
-def _stream(bundle: Bundle, texts: list[str], bias: float, seed: int, prime: Prime | None,
-            candidates: int, search: str) -> Iterator[tuple[int, Ink]]:
-    """Every line, in order, as soon as it and the lines before it are final."""
+def _stream(bundle: Bundle, texts: list[str], bias: float, seed: int | LineSeeds,
+            prime: Prime | None, candidates: int, search: str, groups: list[int] | None = None,
+            width: int | None = None) -> Iterator[tuple[int, Ink]]:
+    """Every line as soon as it and the lines before it are final; with ``groups`` (a group
+    number per line), the lines before it in its own group."""
+    groups = groups or [0] * len(texts)
     todo = [i for i, text in enumerate(texts) if text.strip()]
     ready: dict[int, Ink] = {}
     for i, text in enumerate(texts):
         if not text.strip():  # an empty line keeps its place in the layout
             ready[i] = Ink(strokes=[], text=text,
-                           meta=line_meta(bias, seed, 0, False, prime, candidates))
+                           meta=line_meta(bias, seed_of(seed, i), 0, False, prime, candidates))
     if search == "words":
         made = write_by_words(bundle, [texts[i] for i in todo], candidates=candidates,
                               bias=bias, seed=seed, prime=prime, redraws=REDRAWS,
-                              width=lines_at_once(bundle, candidates), indices=todo)
+                              width=width or lines_at_once(bundle, candidates), indices=todo)
     else:
         made = _by_lines(bundle, texts, todo, bias, seed, prime, candidates)
-    at = 0
-    while at in ready:
-        yield at, ready.pop(at)
-        at += 1
+    queue: dict[int, list[int]] = {}  # per group, its lines in order
+    for i, g in enumerate(groups):
+        queue.setdefault(g, []).append(i)
+
+    def flush() -> Iterator[tuple[int, Ink]]:
+        for lines in queue.values():
+            while lines and lines[0] in ready:
+                i = lines.pop(0)
+                yield i, ready.pop(i)
+
+    yield from flush()
     for i, ink in made:
         add_line_notices(ink)
+        ink.meta["seed"] = seed_of(seed, i)
         ready[i] = ink
-        while at in ready:
-            yield at, ready.pop(at)
-            at += 1
+        yield from flush()
 
 
 def lines_at_once(bundle: Bundle, candidates: int) -> int:
@@ -149,7 +181,8 @@ def lines_at_once(bundle: Bundle, candidates: int) -> int:
     return max(1, min(lines, MAX_BATCH // candidates))
 
 
-def _by_lines(bundle: Bundle, texts: list[str], todo: list[int], bias: float, seed: int,
+def _by_lines(bundle: Bundle, texts: list[str], todo: list[int], bias: float,
+              seed: int | LineSeeds,
               prime: Prime | None, candidates: int) -> Iterator[tuple[int, Ink]]:
     """Each line of ``todo`` the best of ``candidates`` whole drawings, drawn again where it
     went wrong; yielded as each is final (not in order)."""
@@ -188,7 +221,8 @@ def _by_lines(bundle: Bundle, texts: list[str], todo: list[int], bias: float, se
                         if attempt == REDRAWS or not needs_redraw(result[i]))
 
 
-def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float, seed: int,
+def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float,
+             seed: int | LineSeeds,
              prime: Prime | None, noise: KeyedNoise) -> list[Ink]:
     """``rows`` (each text ``candidates`` times in a row) drawn as one batch; per text the
     candidate :func:`choose.preference` puts first."""
