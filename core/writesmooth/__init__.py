@@ -18,7 +18,7 @@ from .training import TrainEvents
 from .export import output_suffixes, render_bytes
 from .files import atomic_write
 from .hookspecs import hookimpl
-from .ink import Ink, stack_lines
+from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
 
 __version__ = "0.1.0"
@@ -28,7 +28,7 @@ __all__ = [
     "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
     "NotImplementedCapability", "PluginError", "Renderer", "TrainEnd", "TrainEvents",
     "TrainHistory", "TrainOptions", "TrainRun", "WriteJob", "WritesmoothError", "__version__",
-    "add_notice", "atomic_write", "hookimpl", "notices", "option", "output_suffixes",
+    "add_notice", "atomic_write", "baseline", "hookimpl", "notices", "option", "output_suffixes",
     "render_bytes", "report", "resolve_device", "split_lines", "stack_lines",
     "unknown_characters",
 ]

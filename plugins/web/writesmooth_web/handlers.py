@@ -1,0 +1,145 @@
+"""What each API request asks for, checked and made into a task for the worker; the answers
+as JSON, a file, or a stream of JSON lines (docs/web.md)."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from writesmooth import DEFAULT_BIAS, Ink, Model, WriteJob
+
+from .engine import Engine, Task, new_seed
+from .inkjson import (BadRequest, ink_json, number, on_baseline, page_lines, placed_like,
+                      seed_field, strokes_field, text_field, wrap)
+
+
+def unknown_error(chars: set[str]) -> BadRequest:
+    shown = ", ".join(repr(c) for c in sorted(chars))
+    what = "this character" if len(chars) == 1 else "these characters"
+    return BadRequest(f"The model cannot write {what}: {shown} (ask with "
+                      f"\"replace_unknown\": true to use the closest ones).")
+
+
+def model_options(model: Model, body: dict, kind: str) -> Any:
+    """``body["options"]`` checked against the model's declaration (``write_options`` or
+    ``smooth_options``), as an instance of it; ``None`` where the model declares none."""
+    declared = getattr(model, f"{kind}_options")
+    given = body.get("options") or {}
+    if not isinstance(given, dict):
+        raise BadRequest("'options' must be a JSON object.")
+    if declared is None:
+        if given:
+            raise BadRequest(f"The model takes no options for {kind}.")
+        return None
+    fields = {f.name: f for f in dataclasses.fields(declared)}
+    values = {}
+    for name, value in given.items():
+        f = fields.get(name)
+        if f is None:
+            raise BadRequest(f"Unknown option '{name}' (known: {', '.join(sorted(fields))}).")
+        if value is None:
+            continue
+        choices, low = f.metadata.get("choices"), f.metadata.get("min")
+        if choices is not None:
+            if value not in choices:
+                raise BadRequest(f"Option '{name}' must be one of {', '.join(choices)}.")
+        elif isinstance(value, bool) or not isinstance(value, int) or value > 1000 or (
+                low is not None and value < low):
+            raise BadRequest(f"Option '{name}' must be a whole number"
+                             f"{f' from {low:g}' if low is not None else ''} up to 1000.")
+        values[name] = value
+    return declared(**values)
+
+
+def checked_text(model: Model, text: str, body: dict) -> str:
+    """One line of ``text`` the model can write: as it is, or with the characters it cannot
+    write replaced where the request asks for that (else one error naming them)."""
+    unknown = model.unknown_chars(text)
+    if unknown and body.get("replace_unknown") is True:
+        return model.replace_unknown(text)
+    if unknown:
+        raise unknown_error(unknown)
+    return text
+
+
+def style_ink(engine: Engine, body: dict) -> Ink | None:
+    """The ``style`` sample: its strokes (the longest line of them, where several) and its
+    text, or ``None`` to be read by the reader."""
+    style = body.get("style")
+    if style is None:
+        return None
+    if not isinstance(style, dict):
+        raise BadRequest("'style' must be an object with 'strokes' and, optionally, 'text'.")
+    lines = page_lines(strokes_field(style.get("strokes"), engine.limits, "style.strokes"),
+                       engine.limits)
+    line = max(lines, key=lambda ink: ink.n_points)
+    text = text_field(style, engine.limits, required=False)
+    text = " ".join(text.split()) if len(lines) == 1 else ""
+    if text:
+        text = checked_text(engine.writer, text, style)
+    return line.replace(text=text, source="style")
+
+
+def write_task(engine: Engine, body: dict, loop) -> tuple[Task, dict]:
+    limits = engine.limits
+    lines = [checked_text(engine.writer, line, body)
+             for line in wrap(text_field(body, limits), limits)]
+    seed = seed_field(body)
+    job = WriteJob(lines, bias=number(body, "bias", DEFAULT_BIAS, 0.0, limits.bias),
+                   seed=new_seed() if seed is None else seed, style=style_ink(engine, body),
+                   options=model_options(engine.writer, body, "write"))
+    task = Task("write", time.monotonic() + limits.seconds, loop, job=job)
+    return task, {"seed": job.seed, "lines": len(lines), "texts": lines, "units": "model"}
+
+
+def read_task(engine: Engine, body: dict, loop) -> Task:
+    lines = page_lines(strokes_field(body.get("strokes"), engine.limits), engine.limits)
+    return Task("read", time.monotonic() + engine.limits.seconds, loop, lines=lines)
+
+
+def smooth_task(engine: Engine, body: dict, loop) -> tuple[Task, dict]:
+    limits, writer = engine.limits, engine.writer
+    lines = page_lines(strokes_field(body.get("strokes"), limits), limits)
+    given = text_field(body, limits, required=False).strip()
+    texts = None
+    if given:
+        texts = given.replace("\r\n", "\n").split("\n")
+        if len(lines) == 1:
+            texts = [" ".join(given.split())]
+        elif len(texts) != len(lines):
+            raise BadRequest(f"The text has {len(texts)} lines but the writing has "
+                             f"{len(lines)}; give one line of text for each.")
+        texts = [checked_text(writer, t, body) for t in texts]
+    seed = seed_field(body)
+    seed = new_seed() if seed is None else seed
+    bias = number(body, "bias", DEFAULT_BIAS, 0.0, limits.bias)
+    options = model_options(writer, body, "smooth")
+    extra = {} if options is None else {"options": options}
+
+    def run(task: Task) -> None:
+        said = texts or [checked_text(writer, t, body) for t in engine.read(lines)]
+        task.emit("text", text="\n".join(said))
+        for i, (line, text) in enumerate(zip(lines, said)):
+            if task.expired():
+                return
+            if not text.strip():
+                task.emit("line", index=i, ink=Ink(strokes=[], text=""))
+                continue
+            new = writer.smooth(line.replace(text=text), bias=bias, seed=seed, **extra)
+            scale = float(new.meta.get("prime_scale", 1.0))
+            task.emit("line", index=i, ink=placed_like(new, line, scale).replace(text=text))
+        task.emit("done")
+
+    task = Task("smooth", time.monotonic() + limits.seconds, loop, run=run)
+    return task, {"seed": seed, "lines": len(lines), "units": "input"}
+
+
+def line_event(event: dict, units: str) -> dict:
+    ink = event["ink"]
+    if units == "model":
+        ink = on_baseline(ink)
+    out = {"event": "line", "index": event["index"], "ink": ink_json(ink)}
+    notes = ink.meta.get("notices") if ink.meta else None
+    if notes:
+        out["notices"] = list(notes)
+    return out
