@@ -45,7 +45,10 @@ class Task:
     gone: threading.Event = field(default_factory=threading.Event)
 
     def emit(self, event: str, **data: Any) -> None:
-        self.loop.call_soon_threadsafe(self.events.put_nowait, {"event": event, **data})
+        try:
+            self.loop.call_soon_threadsafe(self.events.put_nowait, {"event": event, **data})
+        except RuntimeError:  # its loop has closed: nobody waits for it any more
+            self.gone.set()
 
     def fail(self, message: str, status: int = 400) -> None:
         self.emit("error", error=message, status=status)

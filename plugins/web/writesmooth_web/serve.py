@@ -83,7 +83,17 @@ def serve(
         raise writesmooth.WritesmoothError(f"cannot listen on {host}:{port}: "
                                            f"{exc.strerror or exc}") from None
     shown = f"[{host}]" if ":" in host else host
-    writesmooth.report.info(f"writesmooth-web: serving on http://{shown}:{port}/ "
-                            f"(Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # said once it listens, so the address answers at once
+                writesmooth.report.info(f"writesmooth-web: serving on http://{shown}:{port}/ "
+                                        f"(Ctrl-C stops it)")
+
+    try:
+        Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                              timeout_graceful_shutdown=5)).run()
+    except KeyboardInterrupt:  # uvicorn hands Ctrl-C on once it has shut down
+        pass
     writesmooth.report.info("writesmooth-web: stopped")

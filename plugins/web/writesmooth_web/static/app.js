@@ -13,6 +13,26 @@ function showError(message) {
   box.textContent = message;
   box.hidden = false;
 }
+// A control that cannot act yet stays focusable (aria-disabled), so a keyboard or a screen
+// reader finds it, and says why when it is pressed.
+const WHY_OFF = {
+  "write-go": "Wait for the writing to finish.",
+  "write-again": "Write something first; then “Again” draws another version.",
+  "write-download": "There is no handwriting to download yet.",
+  "smooth-go": "Wait for the smoothing to finish.",
+  "smooth-again": "Read and smooth your writing first.",
+  "smooth-download": "There is no smoothed writing to download yet.",
+};
+function setOff(id, off) { $(id).setAttribute("aria-disabled", off ? "true" : "false"); }
+function isOff(id) {
+  if ($(id).getAttribute("aria-disabled") !== "true") return false;
+  showError(WHY_OFF[id]);
+  return true;
+}
+function onPress(id, action) {
+  $(id).addEventListener("click", () => { if (!isOff(id)) action(); });
+}
+
 function clearError() { $("error").hidden = true; $("error").textContent = ""; }
 function say(id, message) { $(id).textContent = message; }
 
@@ -140,8 +160,8 @@ async function write(again) {
   if (!again && state.seed !== null && state.lastText === text) body.seed = state.seed;
   if ($("style-choice").value === "mine" && state.style) body.style = state.style;
   state.busy = true;
-  $("write-go").disabled = true; $("write-again").disabled = true;
-  $("write-download").disabled = true;
+  setOff("write-go", true); setOff("write-again", true);
+  setOff("write-download", true);
   const svg = newSvg($("write-output"), `Handwriting: ${text}`);
   const rows = [];
   state.writeLines = [];
@@ -163,14 +183,14 @@ async function write(again) {
         say("write-status", `Done: seed ${state.seed}.`);
       }
     });
-    $("write-download").disabled = false;
+    setOff("write-download", false);
   } catch (e) {
     showError(e.message);
     say("write-status", "");
   } finally {
     state.busy = false;
-    $("write-go").disabled = false;
-    $("write-again").disabled = state.seed === null;
+    setOff("write-go", false);
+    setOff("write-again", state.seed === null);
   }
 }
 
@@ -251,7 +271,7 @@ async function smooth(withText) {
   const body = { strokes: state.strokes, bias: Number($("bias").value) };
   if (withText) body.text = $("smooth-text").value;
   state.busy = true;
-  for (const id of ["smooth-go", "smooth-again", "smooth-download"]) $(id).disabled = true;
+  for (const id of ["smooth-go", "smooth-again", "smooth-download"]) setOff(id, true);
   const svg = newSvg($("smooth-output"), "Your writing, smoothed");
   const r = pad.getBoundingClientRect();
   svg.setAttribute("viewBox", `0 0 ${r.width.toFixed(0)} ${r.height.toFixed(0)}`);
@@ -275,14 +295,14 @@ async function smooth(withText) {
       svg.setAttribute("viewBox", `${Math.min(0, b.x0 - m)} ${Math.min(0, b.y0 - m)} ` +
         `${Math.max(r.width, b.x1 + m) - Math.min(0, b.x0 - m)} ${Math.max(r.height, b.y1 + m) - Math.min(0, b.y0 - m)}`);
     }
-    $("smooth-download").disabled = false;
+    setOff("smooth-download", false);
   } catch (e) {
     showError(e.message);
     say("smooth-status", "");
   } finally {
     state.busy = false;
-    $("smooth-go").disabled = false;
-    $("smooth-again").disabled = false;
+    setOff("smooth-go", false);
+    setOff("smooth-again", false);
   }
 }
 
@@ -304,16 +324,16 @@ function useMine() {
 async function start() {
   $("bias").addEventListener("input", () => { $("bias-value").textContent = Number($("bias").value).toFixed(1); });
   $("pen-width").addEventListener("input", () => { $("pen-width-value").textContent = $("pen-width").value; });
-  $("write-go").addEventListener("click", () => write(false));
-  $("write-again").addEventListener("click", () => write(true));
-  $("write-download").addEventListener("click", () =>
+  onPress("write-go", () => write(false));
+  onPress("write-again", () => write(true));
+  onPress("write-download", () =>
     download(state.writeLines.filter(Boolean), $("write-format").value, "handwriting").catch((e) => showError(e.message)));
-  $("smooth-download").addEventListener("click", () =>
+  onPress("smooth-download", () =>
     download(state.smoothLines.filter(Boolean), $("smooth-format").value, "smoothed").catch((e) => showError(e.message)));
   $("undo").addEventListener("click", () => { state.strokes.pop(); redrawPad(); padChanged(); });
   $("clear").addEventListener("click", () => { state.strokes = []; redrawPad(); padChanged(); });
-  $("smooth-go").addEventListener("click", () => smooth(false));
-  $("smooth-again").addEventListener("click", () => smooth(true));
+  onPress("smooth-go", () => smooth(false));
+  onPress("smooth-again", () => smooth(true));
   $("use-mine").addEventListener("click", useMine);
   $("preset-choice").addEventListener("change", () => { $("style-choice").value = $("preset-choice").value; });
   window.addEventListener("resize", padSize);
