@@ -16,7 +16,7 @@ from writesmooth.plugins import reset_toolkit
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 # The project's own plugins: commands of other installed plugins are theirs to document.
-PROJECT_PLUGINS = "render,formats,lstm_graves,gan_stub"
+PROJECT_PLUGINS = "render,formats,lstm_graves,gan_stub,web"
 
 
 def headings(path: Path, levels: str = "#{2,3}") -> list[str]:

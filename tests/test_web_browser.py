@@ -130,12 +130,14 @@ def api_write(url: str, text: str, seed: int) -> dict:
 
 def pen_write(driver, strokes: list, at: tuple[float, float], height: float) -> None:
     """Draw ``strokes`` on the writing area with a pen's pointer events, scaled to ``height``
-    CSS pixels with the top left at ``at``."""
+    CSS pixels (less where the area is too narrow for it) with the top left at ``at``."""
     pad = driver.find_element(By.ID, "pad")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", pad)
     box = pad.rect
     pts = [p for s in strokes for p in s]
     x0, y0 = min(p[0] for p in pts), min(p[1] for p in pts)
-    k = height / (max(p[1] for p in pts) - y0)
+    k = min(height / (max(p[1] for p in pts) - y0),  # and no wider than the area
+            (box["width"] - at[0] - 10) / (max(p[0] for p in pts) - x0))
     pen = PointerInput(interaction.POINTER_PEN, "pen")
     actions = ActionBuilder(driver, mouse=pen, duration=0)
     for s in strokes:

@@ -12,7 +12,7 @@ import writesmooth
 from writesmooth import DEFAULT_BIAS, option
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-JOB_LINES = 8  # lines of batched requests written at once (docs/writing.md, "Speed")
+JOB_LINES = 20  # lines of batched requests written at once (docs/web.md, "How it works")
 
 
 def weights_to_load(cls: type[writesmooth.Model], weights: Path | None) -> Path:

@@ -126,7 +126,7 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
             "writer": writer_name, "reader": reader_name,
             "formats": [s.lstrip(".") for s in writesmooth.output_suffixes()],
             "styles": [], "limits": {k: v for k, v in vars(limits).items() if k != "gather"},
-            "queued": engine.queue.qsize(),
+            "queued": engine.queue.qsize(), "batches": engine.batches[-20:],
         })
 
     async def write(request: Request) -> Response:

@@ -315,7 +315,7 @@ function useMine() {
   if (text && !text.includes("\n")) state.style.text = text;
   const mine = $("style-choice").querySelector("option[value=mine]");
   mine.disabled = false;
-  mine.textContent = "Mine (from the writing area)";
+  mine.textContent = "Mine";
   $("style-choice").value = "mine";
   say("style-status", "Your writing is now the style of the Write part. Choose “Write it” to see your text in your hand.");
 }

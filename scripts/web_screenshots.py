@@ -1,0 +1,76 @@
+"""The screenshots of docs/web.md and the README: the page in a real headless Chromium against a
+real ``writesmooth serve``, each part in use, at desktop and phone widths.
+
+    python scripts/web_screenshots.py        # writes docs/images/web-*.png
+
+Needs what the browser tests need (Debian's chromium and chromium-driver, selenium); it uses
+their helpers, so the pictures show what the tests check.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+from test_web_browser import (CHROMIUM, DRIVER, FLAGS, api_write, open_page, pen_write,  # noqa: E402
+                              start_server, stop_server, text_of, wait_for)
+
+OUT = ROOT / "docs" / "images"
+
+
+def shoot(driver, element_id: str, name: str) -> None:
+    element = driver.find_element(By.ID, element_id)
+    driver.execute_script("arguments[0].scrollIntoView()", element)
+    element.screenshot(str(OUT / name))
+    print(f"wrote docs/images/{name}")
+
+
+def use_page(driver, url: str, width: int, text: str) -> None:
+    open_page(driver, url)
+    box = driver.find_element(By.ID, "write-text")
+    box.clear()
+    box.send_keys(text)
+    driver.find_element(By.ID, "write-go").click()
+    wait_for(driver, lambda d: text_of(d, "write-status").startswith("Done"))
+    ink = api_write(url, "the quick brown fox", seed=3)
+    pen_write(driver, ink["strokes"], at=(16, 14), height=min(46, width / 9))
+    driver.find_element(By.ID, "smooth-go").click()
+    wait_for(driver, lambda d: text_of(d, "smooth-status").startswith("Smoothed"))
+
+
+def main() -> None:
+    proc, url, _ = start_server()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS + ["--window-size=1100,1400", "--hide-scrollbars"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        use_page(driver, url, 1000, "Dear Sam, thank you for the books.\nSee you on Friday!")
+        shoot(driver, "write", "web-write.png")
+        shoot(driver, "smooth", "web-smooth.png")
+        driver.find_element(By.ID, "use-mine").click()
+        box = driver.find_element(By.ID, "write-text")
+        box.clear()
+        box.send_keys("a note in my own hand")
+        driver.find_element(By.ID, "write-go").click()
+        wait_for(driver, lambda d: text_of(d, "write-status").startswith("Done"))
+        shoot(driver, "write", "web-style.png")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        use_page(driver, url, 390, "Back at four. Milk is in the fridge.")
+        shoot(driver, "write", "web-phone-write.png")
+        shoot(driver, "smooth", "web-phone-smooth.png")
+    finally:
+        driver.quit()
+        stop_server(proc)
+
+
+if __name__ == "__main__":
+    main()
