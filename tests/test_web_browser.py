@@ -291,6 +291,10 @@ def test_without_the_web_plugin_the_command_is_gone_and_the_rest_works(tmp_path:
         return subprocess.run([sys.executable, str(script), *args], capture_output=True,
                               text=True, env={**os.environ, "COLUMNS": "200"}, timeout=300)
 
+    installed = subprocess.run([sys.executable, "-m", "writesmooth", "plugins"],
+                               capture_output=True, text=True, timeout=300,
+                               env={**os.environ, "COLUMNS": "200"})
+    assert "writesmooth-web" in installed.stdout and "register_commands" in installed.stdout
     helped = cli("--help")
     assert helped.returncode == 0 and " serve " not in helped.stdout and " write " in helped.stdout
     listed = cli("plugins")
