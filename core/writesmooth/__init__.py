@@ -7,9 +7,9 @@ options and events (:mod:`writesmooth.events`, :mod:`writesmooth.training`), and
 user something. Plugins import nothing else of writesmooth, and never ``writesmooth.cli``.
 """
 from . import report
-from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, DatasetLayout, FigureOptions, InkFormat,
-                  Model, Renderer, TrainOptions, TrainRun, WriteJob, add_notice, notices, option,
-                  unknown_characters)
+from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, SAMPLE_SCALE, DatasetLayout,
+                  FigureOptions, InkFormat, Model, Renderer, TrainOptions, TrainRun, WriteJob,
+                  add_notice, notices, option, unknown_characters)
 from .devices import resolve_device
 from .errors import (InkFormatError, NotImplementedCapability, PluginError,
                      WritesmoothError)
@@ -20,15 +20,17 @@ from .files import atomic_write
 from .hookspecs import hookimpl
 from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
+from .pages import PageLine, find_texts, smooth_line, split_sample
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Attention", "BatchEnd", "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "EpochEnd",
     "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
-    "NotImplementedCapability", "PluginError", "Renderer", "TrainEnd", "TrainEvents",
-    "TrainHistory", "TrainOptions", "TrainRun", "WriteJob", "WritesmoothError", "__version__",
-    "add_notice", "atomic_write", "baseline", "hookimpl", "notices", "option", "output_suffixes",
-    "render_bytes", "report", "resolve_device", "split_lines", "stack_lines",
+    "NotImplementedCapability", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE",
+    "TrainEnd", "TrainEvents", "TrainHistory", "TrainOptions", "TrainRun", "WriteJob",
+    "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "find_texts",
+    "hookimpl", "notices", "option", "output_suffixes", "render_bytes", "report",
+    "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
     "unknown_characters",
 ]

@@ -26,6 +26,12 @@ DOCS_HINT = "see docs/writing-plugins.md"
 NOTICES = "notices"
 
 
+#: Where a model that brought a sample to units of its own (``smooth``, or ``write`` with a
+#: style) says by how much: ``ink.meta[SAMPLE_SCALE]`` is the model's units per unit of the
+#: sample (absent: the same units), so front ends can put new writing back where the sample was.
+SAMPLE_SCALE = "prime_scale"
+
+
 def add_notice(ink: Ink, message: str) -> None:
     """Append ``message`` to ``ink.meta[NOTICES]``."""
     ink.meta.setdefault(NOTICES, []).append(message)

@@ -25,6 +25,7 @@ CORE_COMMANDS = [
     ("compare", "compare", "compare"),
     ("write", "write", "write"),
     ("smooth", "smooth", "smooth"),
+    ("read", "read", "read"),
 ]
 
 LogLevel = Enum("LogLevel", {lvl: lvl for lvl in LOG_LEVELS}, type=str)  # type: ignore[misc]

@@ -107,8 +107,16 @@ def check_known(model: Any, texts: Sequence[str]) -> None:
         raise unknown_characters(model.name, sorted(unknown))
 
 
-def save(pages: list[list[Ink]], labels: list[str], out: Path, writer, **draw: Any) -> None:
-    """One figure row per page (lines stacked, left-aligned), or every line as an ink record."""
+def save_page(pages: list[list[Ink]], labels: list[str], out: Path, writer,
+              **draw: Any) -> None:
+    """As :func:`save`, with each page's lines where they were written, not stacked."""
+    save(pages, labels, out, writer, stack=False, **draw)
+
+
+def save(pages: list[list[Ink]], labels: list[str], out: Path, writer, *, stack: bool = True,
+         **draw: Any) -> None:
+    """One figure row per page (lines stacked, left-aligned; with ``stack=False`` where each
+    line is), or every line as an ink record."""
     if writer is not None:
         # ids tell the records apart when read back: line number, and the bias row if several
         for lines, text in zip(pages, labels):
@@ -120,7 +128,9 @@ def save(pages: list[list[Ink]], labels: list[str], out: Path, writer, **draw: A
         return
     rows = []
     for lines, text in zip(pages, labels):
-        page = stack_lines(lines)
+        page = stack_lines(lines) if stack else Ink(
+            strokes=[s for ink in lines for s in ink.strokes],
+            text="\n".join(ink.text for ink in lines))
         if text:
             page.meta["label"] = text
         rows.append(page)

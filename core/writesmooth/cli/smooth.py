@@ -1,8 +1,10 @@
 """``writesmooth smooth``: a person's handwriting written again, neater, in the same hand.
 
-The model is primed with the sample and its transcript and writes the transcript once more
-(Graves 2013, section 5.5); only the new writing is kept. A file of several lines (JSON lines,
-InkML trace groups) has each line smoothed on its own and stacked as a page.
+The model is primed with each line and its text and writes that text once more (Graves 2013,
+section 5.5); only the new writing is kept, put back where the line was written. The text of
+each line comes from ``--text``, the file, the IAM-OnDB layout's transcript beside it, or the
+reader, in that order. A sample of several lines (several files, a page of writing) is split
+into its lines; ``--keep-legible`` rewrites only the words the reader cannot read.
 """
 from __future__ import annotations
 
@@ -11,37 +13,45 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from ..data.io import read_inks
+from ..data.iam_layout import layout_transcript
 from ..errors import WritesmoothError
 from ..ink import Ink
+from ..pages import PageLine, find_texts, smooth_line
 from . import options as o
-from .console import console, log
 from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS, check_known,
-                     check_output, collect, load_model, parse_biases, replacer, save)
+                     check_output, collect, load_model, parse_biases, replacer, save_page)
+from .console import console, log
+from .read import load_reader, sample_lines
+
+SOURCES = {"given": "given with --text", "file": "from the file",
+           "reader": "as the reader reads it"}
 
 
-def read_lines(path: Path, text: Optional[str]) -> list[Ink]:
-    """The sample's lines, each with points and a transcript, or one clear error."""
-    inks = read_inks(path)
-    if text is not None:
-        if len(inks) > 1:
-            raise WritesmoothError(f"{path}: holds {len(inks)} lines; --text is for a one-line "
-                                   f"sample (put each line's text in the file instead)")
-        inks = [inks[0].replace(text=text)]
-    for ink in inks:
-        where = f"{path}" + (f" (line {ink.id or '?'})" if len(inks) > 1 else "")
-        if ink.n_points < 2:
-            raise WritesmoothError(f"{where}: the sample has no handwriting")
-        if not ink.text.strip():
-            raise WritesmoothError(f"{where}: the sample has no transcript; give it with "
-                                   f"--text \"...\"")
-    return inks
+def _layout(ink: Ink) -> tuple[str, str] | None:
+    return layout_transcript(Path(ink.source)) if ink.source else None
+
+
+def say_texts(page: list[PageLine]) -> None:
+    """Which text each line is smoothed with, and where it came from."""
+    for n, line in enumerate(page, 1):
+        where = (f"from the IAM-OnDB transcript {line.where}" if line.source == "iam"
+                 else SOURCES[line.source])
+        label = f"line {n}: " if len(page) > 1 else ""
+        console.print(f"{label}text {where}: {line.text!r}", markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 def smooth(
-    sample: Path = typer.Argument(..., help="Handwriting sample: IAM line XML, InkML or JSON."),
+    samples: list[Path] = typer.Argument(
+        ..., help="Handwriting: IAM line XML, InkML or JSON; several files make one page."),
     text: Optional[str] = typer.Option(
-        None, "--text", help="Transcript of the sample (needed when the file holds none)."),
+        None, "--text", help="What the sample says (one line of text per line of writing); "
+                             "default: the file's, the IAM-OnDB transcript's, or the reader's."),
+    keep_legible: bool = typer.Option(
+        False, "--keep-legible", help="Keep the words the reader reads right as they are; "
+                                      "rewrite only the others."),
+    reader: Optional[str] = typer.Option(None, "--reader",
+                                         help="Model that reads (default: the bundled reader)."),
     model: str = MODEL,
     weights: Optional[Path] = WEIGHTS,
     bias: float = BIAS,
@@ -59,35 +69,52 @@ def smooth(
     height: Optional[int] = o.HEIGHT,
     model_options: Optional[dict[str, Any]] = None,
 ) -> None:
-    """Rewrite a handwriting sample more legibly while keeping its style."""
+    """Rewrite a handwriting sample (a line or a page) more legibly, in its own hand."""
     writer = check_output(out)
     bias_list = parse_biases(biases, bias)
-    lines = read_lines(sample, text)
+    lines = sample_lines(samples)
+    readers: list[Any] = []
+
+    def the_reader():
+        if not readers:
+            readers.append(load_reader(reader, device))
+        return readers[0]
+
+    page = find_texts(lines, given=text, layout=_layout,
+                      read=lambda inks: the_reader().read(inks))
+    say_texts(page)
     m, extra = load_model(model, weights, "smooth", device, model_options or {})
     if replace_unknown:
         fix = replacer(m)
-        lines = [ink.replace(text=fix(ink.text)) for ink in lines]
-    check_known(m, [ink.text for ink in lines])
-    pages, labels = [], []
+        for line in page:
+            line.text = fix(line.text)
+    check_known(m, [line.text for line in page])
+    if not any(line.text.strip() for line in page):
+        raise WritesmoothError("the reader read nothing in the sample: give its text with "
+                               "--text \"...\"")
+    keeper = the_reader() if keep_legible else None
+    rows, labels = [], []
     for b in bias_list:
         def each_line() -> Iterator[tuple[int, Ink]]:
             nonlocal seed
-            for i, ink in enumerate(lines):
-                new = m.smooth(ink, bias=b, seed=seed, **extra)
+            for i, line in enumerate(page):
+                new = smooth_line(m, line, bias=b, seed=seed, extra=extra, reader=keeper)
                 if seed is None:  # later lines and bias rows reuse the drawn seed: reproducible
                     seed = new.meta.get("seed")
-                yield i, new
+                yield i, new.replace(text=line.text)
 
         what = f"smoothing (bias {b:g})" if len(bias_list) > 1 else "smoothing"
-        pages.append(collect(each_line(), len(lines), what))
+        rows.append(collect(each_line(), len(page), what))
         labels.append(f"bias {b:g}" if biases is not None else ("smoothed" if side_by_side else ""))
-    log.info("smooth: %s, %d line(s), biases %s, seed %s", sample, len(lines), bias_list, seed)
+    if keep_legible:
+        kept = sum(ink.meta.get("kept_words", 0) for ink in rows[0])
+        total = sum(len(line.text.split()) for line in page)
+        console.print(f"kept {kept} of {total} words as written; rewrote {total - kept}")
+    log.info("smooth: %s, %d line(s), biases %s, seed %s", samples, len(page), bias_list, seed)
     if side_by_side and writer is None:
-        # the original in the units the model wrote in, so the rows share one scale
-        scale = pages[0][0].meta.get("prime_scale", 1.0)
-        pages.insert(0, [ink.scaled(scale) for ink in lines])
+        rows.insert(0, [line.ink.replace(text=line.text) for line in page])
         labels.insert(0, "original")
-    save(pages, labels, out, writer, stroke_width=stroke_width, color=color,
-         background=background, height=height)
+    save_page(rows, labels, out, writer, stroke_width=stroke_width, color=color,
+              background=background, height=height)
     if seed is not None:
         console.print(f"seed {seed}", style="dim")
