@@ -198,6 +198,11 @@ def test_the_browser_writes_with_a_pen_and_gets_the_text_read_and_smoothed(serve
     box.send_keys("hello world")
     browser.find_element(By.ID, "smooth-again").click()
     wait_for(browser, lambda d: text_of(d, "smooth-status") == "Smoothed: “hello world”.")
+    # only the words the reader cannot read rewritten
+    browser.find_element(By.ID, "keep-legible").click()
+    browser.find_element(By.ID, "smooth-again").click()
+    wait_for(browser, lambda d: "words as you wrote them" in text_of(d, "smooth-status"))
+    assert "of 2 words" in text_of(browser, "smooth-status")
     # and writes a note in that hand
     browser.find_element(By.ID, "use-mine").click()
     assert browser.find_element(By.ID, "style-choice").get_attribute("value") == "mine"

@@ -116,6 +116,16 @@ class Engine:
                 t.fail("The server could not do this request (its log says why).", 500)
 
     def _write(self, tasks: list[Task]) -> None:
+        for t in tasks:  # a style sent without its text is read first
+            style = t.job.style
+            if style is not None and not style.text.strip():
+                text = " ".join(self.read([style])[0].split())
+                if not text:
+                    raise BadRequest("The writing to use as the style could not be read; "
+                                     "write it more clearly, or give its text.")
+                unknown = self.writer.unknown_chars(text)
+                t.job.style = style.replace(text=self.writer.replace_unknown(text)
+                                            if unknown else text)
         self.batches.append(len(tasks))
         made = self.writer.write_jobs([t.job for t in tasks])
         left = {j: len(t.job.texts) for j, t in enumerate(tasks)}

@@ -6,11 +6,12 @@ import dataclasses
 import time
 from typing import Any
 
+import writesmooth
 from writesmooth import DEFAULT_BIAS, Ink, Model, WriteJob
 
 from .engine import Engine, Task, new_seed
-from .inkjson import (BadRequest, ink_json, number, on_baseline, page_lines, placed_like,
-                      seed_field, strokes_field, text_field, wrap)
+from .inkjson import (BadRequest, ink_json, number, page_lines, seed_field, strokes_field,
+                      text_field, wrap)
 
 
 def unknown_error(chars: set[str]) -> BadRequest:
@@ -72,9 +73,14 @@ def style_ink(engine: Engine, body: dict) -> Ink | None:
         raise BadRequest("'style' must be an object with 'strokes' and, optionally, 'text'.")
     lines = page_lines(strokes_field(style.get("strokes"), engine.limits, "style.strokes"),
                        engine.limits)
-    line = max(lines, key=lambda ink: ink.n_points)
-    text = text_field(style, engine.limits, required=False)
-    text = " ".join(text.split()) if len(lines) == 1 else ""
+    longest = max(range(len(lines)), key=lambda k: lines[k].n_points)
+    line = lines[longest]
+    text = text_field(style, engine.limits, required=False).strip()
+    texts = text.replace("\r\n", "\n").split("\n")
+    if len(lines) > 1:  # that line's own text, where there is a line of text for each
+        texts = texts if len(texts) == len(lines) else [""] * len(lines)
+        text = texts[longest]
+    text = " ".join(text.split())
     if text:
         text = checked_text(engine.writer, text, style)
     return line.replace(text=text, source="style")
@@ -103,31 +109,34 @@ def smooth_task(engine: Engine, body: dict, loop) -> tuple[Task, dict]:
     given = text_field(body, limits, required=False).strip()
     texts = None
     if given:
-        texts = given.replace("\r\n", "\n").split("\n")
-        if len(lines) == 1:
-            texts = [" ".join(given.split())]
-        elif len(texts) != len(lines):
+        texts = [given] if len(lines) == 1 else given.replace("\r\n", "\n").split("\n")
+        if len(texts) != len(lines):
             raise BadRequest(f"The text has {len(texts)} lines but the writing has "
                              f"{len(lines)}; give one line of text for each.")
-        texts = [checked_text(writer, t, body) for t in texts]
+        texts = [checked_text(writer, " ".join(t.split()), body) for t in texts]
     seed = seed_field(body)
     seed = new_seed() if seed is None else seed
     bias = number(body, "bias", DEFAULT_BIAS, 0.0, limits.bias)
+    keep = body.get("keep_legible", False)
+    if not isinstance(keep, bool):
+        raise BadRequest("'keep_legible' must be true or false.")
+    if keep and engine.reader is None:
+        raise BadRequest("This server has no reader to tell legible words with.")
     options = model_options(writer, body, "smooth")
     extra = {} if options is None else {"options": options}
 
     def run(task: Task) -> None:
-        said = texts or [checked_text(writer, t, body) for t in engine.read(lines)]
-        task.emit("text", text="\n".join(said))
-        for i, (line, text) in enumerate(zip(lines, said)):
+        page = writesmooth.find_texts(lines, given="\n".join(texts) if texts else None,
+                                      read=engine.read)
+        for line in page:
+            line.text = checked_text(writer, line.text, body)
+        task.emit("text", text="\n".join(line.text for line in page))
+        for i, line in enumerate(page):
             if task.expired():
                 return
-            if not text.strip():
-                task.emit("line", index=i, ink=Ink(strokes=[], text=""))
-                continue
-            new = writer.smooth(line.replace(text=text), bias=bias, seed=seed, **extra)
-            scale = float(new.meta.get("prime_scale", 1.0))
-            task.emit("line", index=i, ink=placed_like(new, line, scale).replace(text=text))
+            new = writesmooth.smooth_line(writer, line, bias=bias, seed=seed, extra=extra,
+                                          reader=engine.reader if keep else None)
+            task.emit("line", index=i, ink=new.replace(text=line.text))
         task.emit("done")
 
     task = Task("smooth", time.monotonic() + limits.seconds, loop, run=run)
@@ -136,9 +145,11 @@ def smooth_task(engine: Engine, body: dict, loop) -> tuple[Task, dict]:
 
 def line_event(event: dict, units: str) -> dict:
     ink = event["ink"]
-    if units == "model":
-        ink = on_baseline(ink)
+    if units == "model" and not ink.is_empty():  # left edge at x = 0, baseline at y = 0
+        ink = ink.translated(-ink.bounds()[0], -writesmooth.baseline(ink))
     out = {"event": "line", "index": event["index"], "ink": ink_json(ink)}
+    if ink.meta and "kept_words" in ink.meta:  # keep_legible: the words left as written
+        out["kept_words"], out["words"] = ink.meta["kept_words"], ink.meta["words"]
     notes = ink.meta.get("notices") if ink.meta else None
     if notes:
         out["notices"] = list(notes)

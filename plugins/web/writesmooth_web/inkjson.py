@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from writesmooth import Ink, baseline, split_lines
+from writesmooth import Ink, split_lines
 
 from .limits import Limits
 
@@ -132,19 +132,3 @@ def page_lines(strokes: list[np.ndarray], limits: Limits) -> list[Ink]:
 def ink_json(ink: Ink) -> dict[str, Any]:
     return {"text": ink.text, "strokes": [np.round(s.astype(np.float64), 2).tolist()
                                           for s in ink.strokes]}
-
-
-def on_baseline(ink: Ink) -> Ink:
-    """A written line moved so its left edge is at x = 0 and its baseline at y = 0."""
-    if ink.is_empty():
-        return ink
-    return ink.translated(-ink.bounds()[0], -baseline(ink))
-
-
-def placed_like(new: Ink, original: Ink, scale: float) -> Ink:
-    """A smoothed line in the original's units (``scale``: the model's units per input unit),
-    its left edge and baseline where the original's were."""
-    if new.is_empty():
-        return new
-    ink = on_baseline(new).scaled(1.0 / scale)
-    return ink.translated(original.bounds()[0], baseline(original))

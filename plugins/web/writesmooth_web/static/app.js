@@ -268,7 +268,8 @@ async function smooth(withText) {
   if (state.busy) return;
   clearError();
   if (!state.strokes.length) { showError("Write something on the writing area first."); return; }
-  const body = { strokes: state.strokes, bias: Number($("bias").value) };
+  const body = { strokes: state.strokes, bias: Number($("bias").value),
+                 keep_legible: $("keep-legible").checked };
   if (withText) body.text = $("smooth-text").value;
   state.busy = true;
   for (const id of ["smooth-go", "smooth-again", "smooth-download"]) setOff(id, true);
@@ -276,6 +277,7 @@ async function smooth(withText) {
   const r = pad.getBoundingClientRect();
   svg.setAttribute("viewBox", `0 0 ${r.width.toFixed(0)} ${r.height.toFixed(0)}`);
   state.smoothLines = [];
+  let kept = 0, words = 0;
   say("smooth-status", "Reading your writing…");
   try {
     await stream("/api/smooth/stream", body, async (event) => {
@@ -284,9 +286,11 @@ async function smooth(withText) {
         say("smooth-status", `Read as “${event.text}”. Smoothing…`);
       } else if (event.event === "line") {
         state.smoothLines[event.index] = event.ink;
+        if (event.words !== undefined) { kept += event.kept_words; words += event.words; }
         await drawStrokes(strokeGroup(svg), event.ink.strokes);
       } else if (event.event === "done") {
-        say("smooth-status", `Smoothed: “${$("smooth-text").value}”.`);
+        const also = words ? ` Kept ${kept} of ${words} words as you wrote them.` : "";
+        say("smooth-status", `Smoothed: “${$("smooth-text").value}”.${also}`);
       }
     });
     const b = bounds(state.smoothLines.filter(Boolean));
@@ -312,7 +316,7 @@ function useMine() {
   if (!state.strokes.length) { showError("Write something on the writing area first, then choose “Write like me”."); return; }
   state.style = { strokes: state.strokes.map((s) => s.slice()) };
   const text = $("smooth-text").value.trim();
-  if (text && !text.includes("\n")) state.style.text = text;
+  if (text) state.style.text = text;  // one line of text per line of writing
   const mine = $("style-choice").querySelector("option[value=mine]");
   mine.disabled = false;
   mine.textContent = "Mine";
