@@ -38,8 +38,9 @@ def use_page(driver, url: str, width: int, text: str) -> None:
     box.send_keys(text)
     driver.find_element(By.ID, "write-go").click()
     wait_for(driver, lambda d: text_of(d, "write-status").startswith("Done"))
-    ink = api_write(url, "the quick brown fox", seed=3)
-    pen_write(driver, ink["strokes"], at=(16, 14), height=min(46, width / 9))
+    for row, words in enumerate(("the quick brown fox", "jumps over the dog")):
+        ink = api_write(url, words, seed=3 + row)
+        pen_write(driver, ink["strokes"], at=(16, 14 + 72 * row), height=min(46, width / 9))
     driver.find_element(By.ID, "smooth-go").click()
     wait_for(driver, lambda d: text_of(d, "smooth-status").startswith("Smoothed"))
 
