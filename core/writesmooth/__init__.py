@@ -20,7 +20,8 @@ from .files import atomic_write
 from .hookspecs import hookimpl
 from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
-from .pages import PageLine, find_texts, smooth_line, split_sample
+from .pages import PageLine, find_texts, on_baseline, smooth_line, split_sample
+from .text import wrap_text
 
 __version__ = "0.1.0"
 
@@ -30,7 +31,7 @@ __all__ = [
     "NotImplementedCapability", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE",
     "TrainEnd", "TrainEvents", "TrainHistory", "TrainOptions", "TrainRun", "WriteJob",
     "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "find_texts",
-    "hookimpl", "notices", "option", "output_suffixes", "render_bytes", "report",
+    "hookimpl", "notices", "on_baseline", "option", "output_suffixes", "render_bytes", "report",
     "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
-    "unknown_characters",
+    "unknown_characters", "wrap_text",
 ]

@@ -42,6 +42,10 @@ class Flag:
 
 
 def declaration(cls: type, command: str) -> type | None:
+    """The model's option declaration for ``command``; ``None`` for a command that takes no
+    model options (``read``) or a model that declares none."""
+    if command not in COMMANDS:
+        return None
     decl = getattr(cls, COMMANDS[command], None)
     if decl is not None and not dataclasses.is_dataclass(decl):
         raise WritesmoothError(f"model '{cls.name}': {COMMANDS[command]} must be a dataclass")

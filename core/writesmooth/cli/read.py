@@ -11,21 +11,13 @@ import typer
 from ..data.iam_layout import is_line_file
 from ..data.io import read_inks
 from ..pages import split_sample
-from ..devices import resolve_device
-from ..errors import NotImplementedCapability
-from ..plugins import get_toolkit
-from .common import DEVICE
+from .common import DEVICE, load_model
 from .console import console
 
 
 def load_reader(name: Optional[str], device: str = "cpu"):
     """The reader model ``name`` (default: the first that can read, with bundled weights)."""
-    tk = get_toolkit()
-    cls = tk.model(name or tk.default_model("read"))
-    if "read" not in cls.capabilities:
-        raise NotImplementedCapability(f"model '{cls.name}' cannot read (its capabilities: "
-                                       f"{', '.join(sorted(cls.capabilities)) or 'none'})")
-    return cls.load(None, device=resolve_device(device))
+    return load_model(name, None, "read", device, {})[0]
 
 
 def sample_lines(samples: list[Path]):

@@ -3,30 +3,19 @@ line shown on a progress bar as the model finishes it."""
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from ..errors import WritesmoothError
+from ..text import wrap_text
 from . import options as o
 from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS, check_known,
                      check_output, collect, load_model, parse_biases, read_sample, replacer, save)
 from .console import console, log
 
 DEFAULT_WIDTH = 60    # characters per line before wrapping
-
-
-def wrap_text(text: str, width: int) -> list[str]:
-    """Each input line word-wrapped to ``width``; an empty input line stays an empty line."""
-    lines: list[str] = []
-    for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        paragraph = " ".join(paragraph.split())
-        lines.extend(textwrap.wrap(paragraph, width) if paragraph else [""])
-    while lines and not lines[-1]:  # a file's final newline is no blank row
-        lines.pop()
-    return lines
 
 
 def read_text(words: Optional[list[str]], text_file: Optional[Path]) -> str:

@@ -37,8 +37,10 @@ HEADERS = {  # the page loads only what the package serves
 }
 
 
-def error(message: str, status: int = 400, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+def error(message: str, status: int = 400) -> JSONResponse:
+    """A status and one sentence; a 503 also says when to try again."""
+    headers = {"Retry-After": str(RETRY_AFTER)} if status == 503 else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 async def json_body(request: Request, limit: int) -> dict[str, Any]:
@@ -89,8 +91,7 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
         lines: dict[int, dict] = {}
         async for event in events(task):
             if event["event"] == "error":
-                headers = {"Retry-After": str(RETRY_AFTER)} if event["status"] == 503 else {}
-                return error(event["error"], event["status"], **headers)
+                return error(event["error"], event["status"])
             if event["event"] == "line":
                 lines[event["index"]] = line_event(event, start["units"])
             elif event["event"] == "text":
@@ -198,9 +199,7 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
                                  f'attachment; filename="handwriting.{fmt.lower()}"'})
 
     async def bad_request(request: Request, exc: Exception) -> Response:
-        status = getattr(exc, "status", 400)
-        headers = {"Retry-After": str(RETRY_AFTER)} if status == 503 else {}
-        return error(str(exc), status, **headers)
+        return error(str(exc), getattr(exc, "status", 400))
 
     async def writesmooth_error(request: Request, exc: Exception) -> Response:
         return error(" ".join(str(exc).split()), 400)

@@ -96,13 +96,13 @@ class Engine:
                     self._guard(group, run)
             for t in live:
                 if t.kind == "smooth":
-                    self._guard([t], t.run)
+                    self._guard([t], self._smooth)
 
     def _guard(self, tasks: list[Task], run: Callable) -> None:
         """Run a batch; a request the model refuses fails alone (each is tried on its own
         when a batch fails), and nothing unexpected reaches a client as a traceback."""
         try:
-            run(tasks if run in (self._write, self._read) else tasks[0])
+            run(tasks)
         except (WritesmoothError, BadRequest) as exc:
             if len(tasks) > 1:
                 for t in tasks:
@@ -137,6 +137,10 @@ class Engine:
             if all(tasks[k].expired() for k in left if left[k]):
                 made.close()  # nobody waits for the rest
                 return
+
+    def _smooth(self, tasks: list[Task]) -> None:
+        for t in tasks:  # each its own work: a line is primed with its own writing
+            t.run(t)
 
     def _read(self, tasks: list[Task]) -> None:
         lines = [ink for t in tasks for ink in t.lines]

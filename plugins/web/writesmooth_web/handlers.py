@@ -145,8 +145,8 @@ def smooth_task(engine: Engine, body: dict, loop) -> tuple[Task, dict]:
 
 def line_event(event: dict, units: str) -> dict:
     ink = event["ink"]
-    if units == "model" and not ink.is_empty():  # left edge at x = 0, baseline at y = 0
-        ink = ink.translated(-ink.bounds()[0], -writesmooth.baseline(ink))
+    if units == "model":
+        ink = writesmooth.on_baseline(ink)
     out = {"event": "line", "index": event["index"], "ink": ink_json(ink)}
     if ink.meta and "kept_words" in ink.meta:  # keep_legible: the words left as written
         out["kept_words"], out["words"] = ink.meta["kept_words"], ink.meta["words"]

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 from typing import Any
 
 import numpy as np
 
-from writesmooth import Ink, split_lines
+from writesmooth import Ink, split_lines, wrap_text
 
 from .limits import Limits
 
@@ -55,13 +54,9 @@ def text_field(body: dict, limits: Limits, key: str = "text", *, required: bool 
 
 
 def wrap(text: str, limits: Limits) -> list[str]:
-    """Each paragraph word-wrapped to ``limits.width``; blank lines kept between them."""
-    lines: list[str] = []
-    for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        words = " ".join(paragraph.split())
-        lines += textwrap.wrap(words, limits.width) or [""]
-    while lines and not lines[-1]:
-        lines.pop()
+    """The text's lines as the model writes them (:func:`writesmooth.wrap_text`), within the
+    line limit."""
+    lines = wrap_text(text, limits.width)
     if len(lines) > limits.lines:
         raise BadRequest(f"The text makes {len(lines)} lines; the limit is {limits.lines}.")
     return lines
