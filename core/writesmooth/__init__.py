@@ -21,6 +21,7 @@ from .hookspecs import hookimpl
 from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
 from .pages import PageLine, find_texts, on_baseline, smooth_line, split_sample
+from .styles import Style, StyleBank, default_styles_dir
 from .text import wrap_text
 
 __version__ = "0.1.0"
@@ -28,9 +29,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Attention", "BatchEnd", "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "EpochEnd",
     "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
-    "NotImplementedCapability", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE",
-    "TrainEnd", "TrainEvents", "TrainHistory", "TrainOptions", "TrainRun", "WriteJob",
-    "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "find_texts",
+    "NotImplementedCapability", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE", "Style",
+    "StyleBank", "TrainEnd", "TrainEvents", "TrainHistory", "TrainOptions", "TrainRun", "WriteJob",
+    "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "default_styles_dir", "find_texts",
     "hookimpl", "notices", "on_baseline", "option", "output_suffixes", "render_bytes", "report",
     "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
     "unknown_characters", "wrap_text",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 from .errors import NotImplementedCapability
 from .events import FigureOptions, TrainOptions, TrainRun  # noqa: F401  (part of the contract)
@@ -16,7 +16,7 @@ from .ink import Ink
 #: The sampling bias used when none is given (docs/writing.md, "The bias").
 DEFAULT_BIAS = 1.0
 
-CAPABILITIES = ("train", "write", "smooth", "read", "evaluate")
+CAPABILITIES = ("train", "write", "smooth", "read", "evaluate", "adapt")
 DOCS_HINT = "see docs/writing-plugins.md"
 
 
@@ -82,7 +82,7 @@ class Model:
 
     Class attributes:
       name            unique model name used on the command line (``--model NAME``)
-      capabilities    subset of ``{"train", "write", "smooth", "read", "evaluate"}``
+      capabilities    subset of ``{"train", "write", "smooth", "read", "evaluate", "adapt"}``
       description     one line shown by ``writesmooth models``
       aliases         other names the original pywritesmooth options may use (``lstm``)
       write_options   a dataclass of the extra options ``write`` takes (fields made with
@@ -179,10 +179,37 @@ class Model:
         ink, each ink one line of handwriting in any units (y down)."""
         self._missing("read")
 
-    def evaluate(self, inks: Sequence[Ink]) -> dict[str, Any]:
+    def evaluate(self, inks: Sequence[Ink], *, style: Ink | None = None) -> dict[str, Any]:
         """Mean negative log-likelihood: ``nats_per_sequence``, ``nats_per_point``, ``lines``,
-        ``points``."""
+        ``points``; with ``style``, of each line written after that sample (primed with it, as
+        ``write`` primes), the sample's own points not counted."""
         self._missing("evaluate")
+
+    # --- learning a person's hand (capability "adapt") -------------------------------------
+    def adapt(self, lines: Sequence[Ink], *, adapter: Path, resume: Path,
+              minutes: float = 3.0, restart: bool = False,
+              progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Learn the hand of ``lines`` (one writer's lines, each with its text) within
+        ``minutes``, and write what was learnt to ``adapter`` (a small file of the model's own
+        format, read back by :meth:`with_adapter`). Guard against learning the few lines by
+        heart (keep some for validation, stop early). Interrupted (``KeyboardInterrupt``), save
+        where it is to ``resume`` and re-raise; a later call continues from ``resume`` unless
+        ``restart``. ``progress`` is called now and then with a dict (``seconds``, ``minutes``,
+        ``step``, and figures such as ``val_nats_per_point``). Returns figures of the run
+        (``adapter_bytes``, ``steps``, ``stopped``: why it ended, ...)."""
+        self._missing("adapt")
+
+    @classmethod
+    def check_adapter(cls, adapter: Path) -> None:
+        """Raise one clear error unless ``adapter`` is a file :meth:`adapt` of this model could
+        have written, read without executing anything (``style import`` checks adapters with
+        it before keeping them; no weights are needed)."""
+        cls._missing(cls, "adapt")  # type: ignore[arg-type]
+
+    def with_adapter(self, adapter: Path) -> "Model":
+        """A new instance of this model with what :meth:`adapt` learnt applied. A file that is
+        not such an adapter, or one made for other weights, raises one clear error."""
+        self._missing("adapt")
 
 
 class Renderer:

@@ -40,6 +40,15 @@ def register_renderers(register):
 
 
 @hookspec
+def register_styles(register):
+    """Register preset handwriting styles: call ``register(path)`` for each style file (the
+    format ``writesmooth style export`` writes) the plugin ships. They are listed by
+    ``writesmooth style list`` and used by name (``write --style NAME``); a file that cannot be
+    read is reported and left out. A preset's name must be unique across all plugins.
+    """
+
+
+@hookspec
 def register_commands(app):
     """Add commands to the ``writesmooth`` CLI: ``app`` is a :class:`typer.Typer` whose commands
     and sub-apps become part of the root command.

@@ -22,6 +22,7 @@ from .lines import split_lines
 
 
 SIZE_LIMITS = (0.5, 2.0)  # new writing is never scaled more than this to the writer's size
+STYLE_SIZE_LIMITS = (0.01, 100.0)  # ... unless written in another sample's hand (other units)
 
 
 @dataclass
@@ -97,7 +98,8 @@ def on_baseline(ink: Ink) -> Ink:
     return ink.translated(-ink.bounds()[0], -baseline(ink))
 
 
-def size_factor(new: Ink, original: Ink, text: str) -> float:
+def size_factor(new: Ink, original: Ink, text: str,
+                limits: tuple[float, float] = SIZE_LIMITS) -> float:
     """The scale that brings ``new`` writing of ``text`` to the size of the ``original``
     writing of it: the geometric mean of the ratios of their x-heights and of their letter
     widths (:mod:`writesmooth.hand`), within :data:`SIZE_LIMITS` (1 where either is
@@ -107,12 +109,12 @@ def size_factor(new: Ink, original: Ink, text: str) -> float:
             if a[k] > 0 and b[k] > 0 and math.isfinite(a[k] / b[k])]
     if not logs:
         return 1.0
-    low, high = SIZE_LIMITS
+    low, high = limits
     return min(max(math.exp(sum(logs) / len(logs)), low), high)
 
 
 def place_like(new: Ink, original: Ink, at_x: float | None = None, *,
-               text: str | None = None) -> Ink:
+               text: str | None = None, limits: tuple[float, float] = SIZE_LIMITS) -> Ink:
     """New writing in the original's units (by its :data:`SAMPLE_SCALE`), its left edge at
     ``at_x`` (default: the original's) and its baseline on the original's; with ``text`` (what
     both say), also brought to the original's size (:func:`size_factor`), recorded in
@@ -123,7 +125,7 @@ def place_like(new: Ink, original: Ink, at_x: float | None = None, *,
     ink = on_baseline(new).scaled(1.0 / scale)
     meta = dict(new.meta)
     if text:
-        meta["size_factor"] = factor = size_factor(ink, original, text)
+        meta["size_factor"] = factor = size_factor(ink, original, text, limits)
         ink = ink.scaled(factor)
     x = original.bounds()[0] if at_x is None else at_x
     return ink.translated(x, baseline(original)).replace(meta=meta)
@@ -165,7 +167,8 @@ def reads_right(seen: str, word: str) -> bool:
 
 
 def keep_legible(model: Model, reader: Model, line: PageLine, *, bias: float, seed: int | None,
-                 extra: dict[str, Any]) -> Ink:
+                 extra: dict[str, Any], style: Ink | None = None,
+                 restyle: bool = False) -> Ink:
     """``line`` with the words ``reader`` reads right as the person wrote them, and each run of
     the others written by ``model`` in the line's hand (the line primes it), set on the line's
     baseline where the run began; the words after a rewritten run move by the width it
@@ -190,11 +193,10 @@ def keep_legible(model: Model, reader: Model, line: PageLine, *, bias: float, se
     kept = sum(right)
     if not runs:
         return line.ink.replace(text=line.text, meta={"kept_words": kept, "words": len(words)})
-    style = line.ink.replace(text=line.text)
+    prime = style if restyle else line.ink.replace(text=line.text)
     texts = [" ".join(words[a:b]) for a, b in runs]
-    same = type(model).write_options is type(model).smooth_options  # the options fit write
-    made = dict(model.write_stream(texts, bias=bias, seed=seed, style=style,
-                                   **(extra if same else {})))
+    made = dict(model.write_stream(texts, bias=bias, seed=seed, style=prime,
+                                   **_write_extra(model, extra)))
     strokes, shift, meta = [], 0.0, {"kept_words": kept, "words": len(words)}
     starts = {a: k for k, (a, _) in enumerate(runs)}
     i = 0
@@ -203,7 +205,8 @@ def keep_legible(model: Model, reader: Model, line: PageLine, *, bias: float, se
             a, b = runs[starts[i]]
             old = Ink(strokes=[s for p in pieces[a:b] for s in p.strokes])
             new = place_like(made[starts[i]], line.ink, at_x=old.bounds()[0] + shift)
-            factor = size_factor(new, old, texts[starts[i]])
+            factor = size_factor(new, old, texts[starts[i]],
+                                 STYLE_SIZE_LIMITS if restyle else SIZE_LIMITS)
             if factor != 1.0:  # the run at the size of the words it replaces, left edge kept
                 x0, y0 = new.bounds()[0], baseline(line.ink)
                 new = new.translated(-x0, -y0).scaled(factor).translated(x0, y0)
@@ -219,13 +222,27 @@ def keep_legible(model: Model, reader: Model, line: PageLine, *, bias: float, se
 
 
 def smooth_line(model: Model, line: PageLine, *, bias: float, seed: int | None,
-                extra: dict[str, Any], reader: Model | None = None) -> Ink:
+                extra: dict[str, Any], reader: Model | None = None,
+                style: Ink | None = None, restyle: bool = False) -> Ink:
     """``line`` smoothed and put back where it was written, in the sample's units and at the
     writer's size (:func:`size_factor`: the network keeps a writer's slant, not their size);
-    with a ``reader``, only the words it cannot read (:func:`keep_legible`)."""
+    with a ``reader``, only the words it cannot read (:func:`keep_legible`). With ``restyle``,
+    the line's text is written in another hand instead of the line's own: primed with
+    ``style`` (a sample with its text), or none (a model adapted to a style)."""
     if not line.text.strip():
         return Ink(strokes=[], text="")
     if reader is not None:
-        return keep_legible(model, reader, line, bias=bias, seed=seed, extra=extra)
+        return keep_legible(model, reader, line, bias=bias, seed=seed, extra=extra,
+                            style=style, restyle=restyle)
+    if restyle:
+        ((_, new),) = model.write_stream([line.text], bias=bias, seed=seed, style=style,
+                                         **_write_extra(model, extra))
+        # the style may be in other units than the line: its size comes from the line alone
+        return place_like(new, line.ink, text=line.text, limits=STYLE_SIZE_LIMITS)
     new = model.smooth(line.ink.replace(text=line.text), bias=bias, seed=seed, **extra)
     return place_like(new, line.ink, text=line.text)
+
+
+def _write_extra(model: Model, extra: dict[str, Any]) -> dict[str, Any]:
+    """``smooth``'s options, where they are also ``write``'s (the same declaration)."""
+    return extra if type(model).write_options is type(model).smooth_options else {}
