@@ -40,7 +40,7 @@ class SearchOptions:
 
 class LstmGraves(writesmooth.Model):
     name = "lstm-graves"
-    capabilities = frozenset({"train", "write", "smooth", "evaluate"})
+    capabilities = frozenset({"train", "write", "smooth", "evaluate", "adapt"})
     description = "Graves (2013) synthesis network: attention LSTM + mixture density output"
     aliases = ("lstm",)
     write_options = SearchOptions
@@ -93,10 +93,30 @@ class LstmGraves(writesmooth.Model):
 
         return train_model(cls.name, cls.window, train, val, options, run)
 
-    def evaluate(self, inks: Sequence[writesmooth.Ink]) -> dict[str, Any]:
+    def evaluate(self, inks: Sequence[writesmooth.Ink], *,
+                 style: writesmooth.Ink | None = None) -> dict[str, Any]:
         from .evaluate import evaluate_bundle
 
-        return evaluate_bundle(self.bundle, inks)
+        return evaluate_bundle(self.bundle, inks, style=style)
+
+    def adapt(self, lines: Sequence[writesmooth.Ink], *, adapter: Path, resume: Path,
+              minutes: float = 3.0, restart: bool = False, progress=None) -> dict[str, Any]:
+        """A low-rank adapter of the network learnt from ``lines`` (``adapt.py``)."""
+        from .adapt import adapt_bundle
+
+        return adapt_bundle(self.bundle, lines, adapter=Path(adapter), resume=Path(resume),
+                            minutes=minutes, restart=restart, progress=progress)
+
+    @classmethod
+    def check_adapter(cls, adapter: Path) -> None:
+        from .adapt import read_adapter
+
+        read_adapter(Path(adapter))
+
+    def with_adapter(self, adapter: Path) -> "LstmGraves":
+        from .adapt import adapted_bundle
+
+        return type(self)(adapted_bundle(self.bundle, Path(adapter)))
 
     def unknown_chars(self, text: str) -> set[str]:
         return set(self.bundle.alphabet.unknown_chars(text))
