@@ -82,7 +82,8 @@ def test_models_json_lists_the_project_models(run_cli):
     assert result.code == 0
     models = {m["name"]: m for m in json.loads(result.out)}
     assert models["lstm-graves"]["plugin"] == "lstm_graves"
-    assert models["lstm-graves"]["capabilities"] == ["train", "write", "smooth", "evaluate"]
+    assert models["lstm-graves"]["capabilities"] == ["train", "write", "smooth", "evaluate",
+                                                     "adapt"]
     assert models["gan-stub"]["capabilities"] == []
     assert set(models["gan-stub"]) == {"name", "plugin", "distribution", "capabilities",
                                        "bundled_weights", "weights", "description"}

@@ -26,6 +26,7 @@ CORE_COMMANDS = [
     ("write", "write", "write"),
     ("smooth", "smooth", "smooth"),
     ("read", "read", "read"),
+    ("style", "style_app", "style"),
 ]
 
 LogLevel = Enum("LogLevel", {lvl: lvl for lvl in LOG_LEVELS}, type=str)  # type: ignore[misc]

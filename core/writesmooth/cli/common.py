@@ -35,6 +35,11 @@ SEED = typer.Option(None, "--seed", help="Seed: the same seed and weights give t
 REPLACE = typer.Option(False, "--replace-unknown",
                        help="Map characters the model has no class for to the closest known ones.")
 DEVICE = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N.")
+STYLES_DIR = typer.Option(None, "--styles-dir", envvar="WRITESMOOTH_STYLES_DIR",
+                          show_envvar=False,
+                          help="Folder of saved styles (default: the user's data folder).")
+STYLE_HELP = ("A saved style's name (see 'writesmooth style list'), or a handwriting sample "
+              "(IAM XML, InkML, JSON) to write in its hand.")
 
 
 # --- shared with smooth ---------------------------------------------------------------------
@@ -183,3 +188,36 @@ def collect(stream: Iterator[tuple[int, Ink]], n: int, what: str) -> list[Ink]:
     if missing:
         raise WritesmoothError(f"the model returned no line for {len(missing)} of {n} lines")
     return inks  # type: ignore[return-value]
+
+
+def resolve_style(value: str, styles_dir: Optional[Path], text: Optional[str],
+                  text_option: str) -> tuple[Ink, Any]:
+    """``--style``: a sample file (with its transcript), else a saved or preset style by name;
+    returns the sample that primes and the :class:`~writesmooth.styles.Style` (or ``None``)."""
+    from ..styles import StyleBank
+
+    path = Path(value)
+    if path.is_file():
+        return read_sample(path, text, text_option), None
+    bank = StyleBank.open(styles_dir)
+    if not bank.has(value):
+        known = ", ".join(bank.names()) or "none yet"
+        raise WritesmoothError(f"--style {value}: no such file, and no saved style of that "
+                               f"name (styles: {known})")
+    if text is not None:
+        raise WritesmoothError(f"{text_option} is for a sample file; the style '{value}' has "
+                               f"its text")
+    style = bank.get(value)
+    return style.sample, style
+
+
+def adapted(model: Any, style: Any, sample: Ink | None) -> tuple[Any, Ink | None]:
+    """The model and the sample to prime it with for ``style``: with what the model learnt
+    of the style (``writesmooth style adapt``), the adapted model and no priming, since the
+    adapter carries the hand (docs/styles.md); else ``model`` and ``sample``."""
+    path = style.adapter(model.name) if style is not None else None
+    if path is None:
+        return model, sample
+    console.print(f"style '{style.name}': written with what {model.name} learnt of it",
+                  style="dim")
+    return model.with_adapter(path), None

@@ -18,8 +18,9 @@ from ..errors import WritesmoothError
 from ..ink import Ink
 from ..pages import PageLine, find_texts, smooth_line
 from . import options as o
-from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS, check_known,
-                     check_output, collect, load_model, parse_biases, replacer, save_page)
+from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, STYLES_DIR, WEIGHTS, adapted,
+                     check_known, check_output, collect, load_model, parse_biases, replacer,
+                     resolve_style, save_page)
 from .console import console, log
 from .read import load_reader, sample_lines
 
@@ -52,6 +53,12 @@ def smooth(
                                       "rewrite only the others."),
     reader: Optional[str] = typer.Option(None, "--reader",
                                          help="Model that reads (default: the bundled reader)."),
+    style: Optional[str] = typer.Option(
+        None, "--style", help="Write each line in this hand instead of its own: a saved "
+                              "style's name, or a sample file with its text."),
+    style_text: Optional[str] = typer.Option(
+        None, "--style-text", help="Transcript of a --style file that holds none."),
+    styles_dir: Optional[Path] = STYLES_DIR,
     model: str = MODEL,
     weights: Optional[Path] = WEIGHTS,
     bias: float = BIAS,
@@ -83,12 +90,17 @@ def smooth(
     page = find_texts(lines, given=text, layout=_layout,
                       read=lambda inks: the_reader().read(inks))
     say_texts(page)
+    hand = kept = None
+    if style is not None:
+        hand, kept = resolve_style(style, styles_dir, style_text, "--style-text")
     m, extra = load_model(model, weights, "smooth", device, model_options or {})
+    m, hand = adapted(m, kept, hand)
+    by_style = style is not None
     if replace_unknown:
         fix = replacer(m)
         for line in page:
             line.text = fix(line.text)
-    check_known(m, [line.text for line in page])
+    check_known(m, [line.text for line in page] + ([hand.text] if hand is not None else []))
     if not any(line.text.strip() for line in page):
         raise WritesmoothError("the reader read nothing in the sample: give its text with "
                                "--text \"...\"")
@@ -98,7 +110,8 @@ def smooth(
         def each_line() -> Iterator[tuple[int, Ink]]:
             nonlocal seed
             for i, line in enumerate(page):
-                new = smooth_line(m, line, bias=b, seed=seed, extra=extra, reader=keeper)
+                new = smooth_line(m, line, bias=b, seed=seed, extra=extra, reader=keeper,
+                                  style=hand, restyle=by_style)
                 if seed is None:  # later lines and bias rows reuse the drawn seed: reproducible
                     seed = new.meta.get("seed")
                 yield i, new.replace(text=line.text)

@@ -11,8 +11,9 @@ import typer
 from ..errors import WritesmoothError
 from ..text import wrap_text
 from . import options as o
-from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, WEIGHTS, check_known,
-                     check_output, collect, load_model, parse_biases, read_sample, replacer, save)
+from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, STYLE_HELP, STYLES_DIR,
+                     WEIGHTS, adapted, check_known, check_output, collect, load_model,
+                     parse_biases, replacer, resolve_style, save)
 from .console import console, log
 
 DEFAULT_WIDTH = 60    # characters per line before wrapping
@@ -45,10 +46,10 @@ def write(
     bias: float = BIAS,
     biases: Optional[str] = BIASES,
     seed: Optional[int] = SEED,
-    style: Optional[Path] = typer.Option(
-        None, "--style", help="Handwriting sample (IAM XML, InkML, JSON) to write in its hand."),
+    style: Optional[str] = typer.Option(None, "--style", help=STYLE_HELP),
     style_text: Optional[str] = typer.Option(
         None, "--style-text", help="Transcript of --style when its file holds none."),
+    styles_dir: Optional[Path] = STYLES_DIR,
     width: int = typer.Option(DEFAULT_WIDTH, "--width", min=1, help="Characters per line."),
     out: Path = typer.Option(Path("write.png"), "-o", "--out",
                              help="Output: .svg/.png figure, or .inkml/.json/.jsonl strokes."),
@@ -66,10 +67,11 @@ def write(
     raw = read_text(text, text_file)
     if not raw.strip():
         raise WritesmoothError("no text to write: the text is empty")
-    sample = None
+    sample = kept = None
     if style is not None:
-        sample = read_sample(style, style_text, "--style-text")
+        sample, kept = resolve_style(style, styles_dir, style_text, "--style-text")
     m, extra = load_model(model, weights, "write", device, model_options or {})
+    m, sample = adapted(m, kept, sample)
     if replace_unknown:  # before wrapping, so the lines wrap as they will be written
         fix = replacer(m)
         raw = fix(raw)
