@@ -1,7 +1,8 @@
 """The screenshots of docs/web.md and the README: the page in a real headless Chromium against a
 real ``writesmooth serve``, each part in use, at desktop and phone widths.
 
-    python scripts/web_screenshots.py        # writes docs/images/web-*.png
+    python scripts/web_screenshots.py                  # writes docs/images/web-*.png
+    python scripts/web_screenshots.py web-styles.png   # only those named
 
 Needs what the browser tests need (Debian's chromium and chromium-driver, selenium); it uses
 their helpers, so the pictures show what the tests check.
@@ -22,9 +23,12 @@ from test_web_browser import (CHROMIUM, DRIVER, FLAGS, api_write, open_page, pen
                               start_server, stop_server, text_of, wait_for)
 
 OUT = ROOT / "docs" / "images"
+WANTED = set(sys.argv[1:])  # none: all
 
 
 def shoot(driver, element_id: str, name: str) -> None:
+    if WANTED and name not in WANTED:
+        return
     element = driver.find_element(By.ID, element_id)
     driver.execute_script("arguments[0].scrollIntoView()", element)
     element.screenshot(str(OUT / name))
@@ -46,7 +50,7 @@ def use_page(driver, url: str, width: int, text: str) -> None:
 
 
 def main() -> None:
-    proc, url, _ = start_server()
+    proc, url, _ = start_server("--adapt-minutes", "0.25")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS + ["--window-size=1100,1400", "--hide-scrollbars"]:
@@ -63,6 +67,17 @@ def main() -> None:
         driver.find_element(By.ID, "write-go").click()
         wait_for(driver, lambda d: text_of(d, "write-status").startswith("Done"))
         shoot(driver, "write", "web-style.png")
+        # a style kept, and the model adapted to it
+        box = driver.find_element(By.ID, "smooth-text")
+        box.clear()
+        box.send_keys("the quick brown fox\njumps over the dog")
+        driver.find_element(By.ID, "style-name").send_keys("my-hand")
+        driver.find_element(By.ID, "style-save").click()
+        wait_for(driver, lambda d: text_of(d, "keep-status").startswith("Saved"))
+        driver.find_element(By.ID, "style-adapt").click()
+        wait_for(driver, lambda d: text_of(d, "adapt-status").startswith("Adapted"), 300)
+        driver.find_element(By.ID, "style-name").clear()
+        shoot(driver, "style", "web-styles.png")
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
         use_page(driver, url, 390, "Back at four. Milk is in the fridge.")

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -26,7 +27,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder  # no
 from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 from writesmooth_lstm_graves.models import LstmGraves  # noqa: E402
 from writesmooth_lstm_graves.reader import edit_distance  # noqa: E402
@@ -52,10 +53,13 @@ def free_port() -> int:
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, str, list[str]]:
-    """``writesmooth serve`` in a process of its own; its URL once it says it is serving."""
+    """``writesmooth serve`` in a process of its own, keeping styles in a new temporary folder
+    (never the user's own); its URL once it says it is serving."""
     port = free_port()
+    styles = tempfile.mkdtemp(prefix="writesmooth-styles-")
     proc = subprocess.Popen([sys.executable, "-m", "writesmooth", "serve", "--port", str(port),
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             "--styles-dir", styles, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "COLUMNS": "200"})
     said = []
     deadline = time.monotonic() + 120
@@ -82,7 +86,7 @@ def stop_server(proc: subprocess.Popen) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def server():
-    proc, url, _ = start_server()
+    proc, url, _ = start_server("--adapt-minutes", "0.05")
     yield url
     stop_server(proc)
 
@@ -206,15 +210,62 @@ def test_the_browser_writes_with_a_pen_and_gets_the_text_read_and_smoothed(serve
     # and writes a note in that hand
     browser.find_element(By.ID, "use-mine").click()
     assert browser.find_element(By.ID, "style-choice").get_attribute("value") == "mine"
-    box = browser.find_element(By.ID, "write-text")
-    box.clear()
-    box.send_keys("a note")
-    browser.find_element(By.ID, "write-go").click()
-    wait_for(browser, lambda d: text_of(d, "write-status").startswith("Done"))
-    assert paths(browser, "write-output") > 3
+    write_note(browser, "a note")
     browser.find_element(By.ID, "clear").click()
     browser.find_element(By.ID, "smooth-go").click()
     assert text_of(browser, "error") == "Write something on the writing area first."
+
+
+def write_note(browser, text: str) -> None:
+    """Type ``text`` in the Write part, write it, and see it drawn."""
+    box = browser.find_element(By.ID, "write-text")
+    box.clear()
+    box.send_keys(text)
+    browser.find_element(By.ID, "write-go").click()
+    wait_for(browser, lambda d: text_of(d, "write-status").startswith("Done"))
+    assert paths(browser, "write-output") > 3
+
+
+def options_of(driver, element_id: str) -> list[str]:
+    return [o.get_attribute("value") for o in Select(driver.find_element(By.ID, element_id)).options]
+
+
+def test_the_browser_keeps_a_style_writes_in_it_adapts_to_it_and_deletes_it(server, browser):
+    open_page(browser, server)
+    for row, words in enumerate(("hello world", "see you")):
+        ink = api_write(server, words, seed=1 + row)
+        pen_write(browser, ink["strokes"], at=(20, 18 + 72 * row), height=45)
+    box = browser.find_element(By.ID, "smooth-text")
+    box.clear()
+    box.send_keys("hello world\nsee you")
+    browser.find_element(By.ID, "style-name").send_keys("my-hand")
+    browser.find_element(By.ID, "style-save").click()
+    wait_for(browser, lambda d: text_of(d, "keep-status").startswith("Saved"))
+    assert "2 lines" in text_of(browser, "keep-status")
+    assert "my-hand" in options_of(browser, "style-list")
+    choice = browser.find_element(By.ID, "style-choice")
+    assert choice.get_attribute("value") == "saved:my-hand"  # chosen for Write
+    write_note(browser, "a note")
+    # adapt: the bar fills as the stream says, to the end, with the held-out figure
+    Select(browser.find_element(By.ID, "style-list")).select_by_value("my-hand")
+    browser.find_element(By.ID, "style-adapt").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "adapt-progress").is_displayed())
+    wait_for(browser, lambda d: text_of(d, "adapt-status").startswith("Adapted"), 240)
+    bar = browser.find_element(By.ID, "adapt-progress")
+    assert float(bar.get_attribute("value")) == float(bar.get_attribute("max")) == 3.0
+    assert "Held-out lines" in text_of(browser, "adapt-status")
+    listed = Select(browser.find_element(By.ID, "style-list")).first_selected_option.text
+    assert listed == "my-hand (adapted)"
+    browser.find_element(By.ID, "write-go").click()
+    wait_for(browser, lambda d: text_of(d, "write-status").startswith("Done"))
+    assert paths(browser, "write-output") > 3
+    # deleted, once confirmed
+    browser.find_element(By.ID, "style-delete").click()
+    WebDriverWait(browser, 10).until(lambda d: d.switch_to.alert).accept()
+    wait_for(browser, lambda d: text_of(d, "keep-status") == "Deleted “my-hand”.")
+    assert "my-hand" not in options_of(browser, "style-list")
+    assert "saved:my-hand" not in options_of(browser, "style-choice")
+    assert choice.get_attribute("value") == "model"
 
 
 def test_a_keyboard_alone_reaches_and_works_every_control(server, browser):

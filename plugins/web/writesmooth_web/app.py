@@ -24,7 +24,8 @@ import writesmooth
 
 from .engine import Busy, Engine, Task
 from .handlers import line_event, read_task, smooth_task, write_task
-from .inkjson import BadRequest, ink_json, parse_body, strokes_field
+from .inkjson import BadRequest, parse_body, strokes_field
+from .styles import Styles, health_styles, style_routes
 
 STATIC = Path(__file__).parent / "static"
 RETRY_AFTER = 5  # seconds a client is told to wait when the queue is full
@@ -43,7 +44,9 @@ def error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def json_body(request: Request, limit: int) -> dict[str, Any]:
+async def json_body(request: Request, limit: int, empty: bool = False) -> dict[str, Any]:
+    """The request's JSON object, read within ``limit`` bytes; with ``empty``, no body at all
+    is ``{}``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BadRequest(f"The request body is over the limit of {limit} bytes.", 413)
@@ -53,11 +56,14 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
         if size > limit:
             raise BadRequest(f"The request body is over the limit of {limit} bytes.", 413)
         chunks.append(chunk)
-    return parse_body(b"".join(chunks))
+    raw = b"".join(chunks)
+    return {} if empty and not raw.strip() else parse_body(raw)
 
 
 def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
-               models: list[str]) -> Starlette:
+               models: list[str], styles: Styles | None = None) -> Starlette:
+    """The app; ``styles`` (the server's style bank) adds the ``/api/styles`` endpoints and
+    ``"style_name"`` in writing requests."""
     limits = engine.limits
 
     def submit(task: Task) -> None:
@@ -126,13 +132,14 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
             "models": models,
             "writer": writer_name, "reader": reader_name,
             "formats": [s.lstrip(".") for s in writesmooth.output_suffixes()],
-            "styles": [], "limits": {k: v for k, v in vars(limits).items() if k != "gather"},
+            "styles": await run_in_threadpool(health_styles, styles), "limits": {k: v for k, v in vars(limits).items() if k != "gather"},
             "queued": engine.queue.qsize(), "batches": engine.batches[-20:],
         })
 
     async def write(request: Request) -> Response:
         body = await json_body(request, limits.body)
-        task, start = write_task(engine, body, asyncio.get_running_loop())
+        task, start = await run_in_threadpool(write_task, engine, body,
+                                              asyncio.get_running_loop(), styles)
         got = await answer(task, start)
         if isinstance(got, Response):
             return got
@@ -144,7 +151,8 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
 
     async def write_stream(request: Request) -> Response:
         body = await json_body(request, limits.body)
-        return stream(*write_task(engine, body, asyncio.get_running_loop()))
+        return stream(*await run_in_threadpool(write_task, engine, body,
+                                               asyncio.get_running_loop(), styles))
 
     async def read(request: Request) -> Response:
         body = await json_body(request, limits.body)
@@ -226,12 +234,13 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
         Route("/api/smooth", smooth, methods=["POST"]),
         Route("/api/smooth/stream", smooth_stream, methods=["POST"]),
         Route("/api/render", render, methods=["POST"]),
+        *(style_routes(styles, json_body) if styles is not None else []),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers = {BadRequest: bad_request, writesmooth.WritesmoothError: writesmooth_error,
                 HTTPException: http_error, ClientDisconnect: disconnected, Exception: crash}
     app = Starlette(routes=routes, exception_handlers=handlers)
-    app.state.engine = engine
+    app.state.engine, app.state.styles = engine, styles
     return _with_headers(app)
 
 

@@ -39,6 +39,7 @@ class Task:
     deadline: float
     loop: asyncio.AbstractEventLoop
     job: WriteJob | None = None
+    model: Model | None = None                  # writes ``job`` (None: the engine's writer)
     lines: list[Ink] | None = None
     run: Callable[["Task"], None] | None = None
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
@@ -127,7 +128,15 @@ class Engine:
                 t.job.style = style.replace(text=self.writer.replace_unknown(text)
                                             if unknown else text)
         self.batches.append(len(tasks))
-        made = self.writer.write_jobs([t.job for t in tasks])
+        # a style's adapted model is a model of its own: its jobs are its own batch
+        groups: dict[int, list[Task]] = {}
+        for t in tasks:
+            groups.setdefault(id(t.model or self.writer), []).append(t)
+        for group in groups.values():  # one model's failure is not the others'
+            self._guard(group, self._write_with)
+
+    def _write_with(self, tasks: list[Task]) -> None:
+        made = (tasks[0].model or self.writer).write_jobs([t.job for t in tasks])
         left = {j: len(t.job.texts) for j, t in enumerate(tasks)}
         for j, i, ink in made:
             tasks[j].emit("line", index=i, ink=ink)

@@ -86,16 +86,29 @@ def style_ink(engine: Engine, body: dict) -> Ink | None:
     return line.replace(text=text, source="style")
 
 
-def write_task(engine: Engine, body: dict, loop) -> tuple[Task, dict]:
+def write_task(engine: Engine, body: dict, loop, styles=None) -> tuple[Task, dict]:
+    """A writing task; ``"style_name"`` is looked up in ``styles`` (:class:`.styles.Styles`):
+    a style the writer was adapted to is written by the adapted model, unprimed; any other
+    primes the writer with its sample (a file read: call this off the event loop)."""
     limits = engine.limits
     lines = [checked_text(engine.writer, line, body)
              for line in wrap(text_field(body, limits), limits)]
     seed = seed_field(body)
+    model, style, start = None, style_ink(engine, body), {}
+    name = body.get("style_name")
+    if name is not None:
+        if style is not None:
+            raise BadRequest("Give 'style' or 'style_name', not both.")
+        if styles is None:
+            raise BadRequest("This server keeps no styles.")
+        model, style, adapted = styles.writer_for(name)
+        start = {"style_name": name, "adapted": adapted}
     job = WriteJob(lines, bias=number(body, "bias", DEFAULT_BIAS, 0.0, limits.bias),
-                   seed=new_seed() if seed is None else seed, style=style_ink(engine, body),
+                   seed=new_seed() if seed is None else seed, style=style,
                    options=model_options(engine.writer, body, "write"))
-    task = Task("write", time.monotonic() + limits.seconds, loop, job=job)
-    return task, {"seed": job.seed, "lines": len(lines), "texts": lines, "units": "model"}
+    task = Task("write", time.monotonic() + limits.seconds, loop, job=job, model=model)
+    return task, {"seed": job.seed, "lines": len(lines), "texts": lines, "units": "model",
+                  **start}
 
 
 def read_task(engine: Engine, body: dict, loop) -> Task:

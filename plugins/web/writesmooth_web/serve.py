@@ -13,13 +13,17 @@ from writesmooth.plugins import get_toolkit
 from .limits import Limits
 
 DEFAULTS = Limits()
+ADAPT_MINUTES = 3.0  # the longest an adaptation may take, as 'writesmooth style adapt'
 
 
 def load_engine(model: Optional[str], weights: Optional[Path], reader: Optional[str],
-                device: str, limits: Limits):
-    """The app with its models loaded (one clear error when one cannot be)."""
+                device: str, limits: Limits, styles_dir: Optional[Path] = None,
+                adapt_minutes: float = ADAPT_MINUTES):
+    """The app with its models loaded (one clear error when one cannot be), keeping styles in
+    ``styles_dir`` (default: :func:`writesmooth.default_styles_dir`)."""
     from .app import create_app
     from .engine import Engine
+    from .styles import Styles
 
     tk = get_toolkit()
     name = model or tk.default_model("write")
@@ -41,7 +45,9 @@ def load_engine(model: Optional[str], weights: Optional[Path], reader: Optional[
     models = [n for n, e in sorted(tk.models.items())
               if {"write", "smooth", "read"} & set(e.obj.capabilities)]
     engine = Engine(writer, read_model, limits)
-    return create_app(engine, writer_name=name, reader_name=reader_name, models=models)
+    styles = Styles(writesmooth.StyleBank.open(styles_dir), engine, adapt_minutes=adapt_minutes)
+    return create_app(engine, writer_name=name, reader_name=reader_name, models=models,
+                      styles=styles)
 
 
 def serve(
@@ -66,6 +72,13 @@ def serve(
                               help="Requests that may wait for the model; more get 503."),
     timeout: float = typer.Option(DEFAULTS.seconds, "--timeout", min=1.0,
                                   help="Seconds a request may take, waiting included."),
+    styles_dir: Optional[Path] = typer.Option(
+        None, "--styles-dir", envvar="WRITESMOOTH_STYLES_DIR", show_envvar=False,
+        help="Folder of saved styles (default: the user's data folder, as 'writesmooth "
+             "style')."),
+    adapt_minutes: float = typer.Option(ADAPT_MINUTES, "--adapt-minutes", min=0.01,
+                                        help="Minutes an adaptation to a style may take at "
+                                             "most (a request may ask for less)."),
 ) -> None:
     """Serve the web page (write, smooth, style) and its HTTP API, on 127.0.0.1:8000 by
     default; Ctrl-C stops it."""
@@ -73,7 +86,7 @@ def serve(
 
     limits = Limits(text=max_text, points=max_points, body=max_body, queue=queue,
                     seconds=timeout)
-    app = load_engine(model, weights, reader, device, limits)
+    app = load_engine(model, weights, reader, device, limits, styles_dir, adapt_minutes)
     try:  # a port in use is one clear line, before uvicorn says it at length
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -1,77 +1,12 @@
 // The page: Write (typed text written by the server, line by line, stroke by stroke),
 // Smooth (a writing area read and written again neatly), Style (write in your own hand).
-// It uses only the server's HTTP API (docs/web.md) and loads nothing from elsewhere.
+// It uses only the server's HTTP API (docs/web.md) and loads nothing from elsewhere; the
+// styles a person keeps are in styles.js, what the parts share in common.js.
+
+import { $, state, showError, clearError, say, setOff, onPress, errorOf, stream } from "./common.js";
+import { styleFields, startStyles } from "./styles.js";
 
 const SVGNS = "http://www.w3.org/2000/svg";
-const $ = (id) => document.getElementById(id);
-const state = { writeLines: [], seed: null, style: null, smoothLines: [], strokes: [],
-                busy: false };
-
-// ---- errors and status: one plain sentence ------------------------------------------------
-function showError(message) {
-  const box = $("error");
-  box.textContent = message;
-  box.hidden = false;
-}
-// A control that cannot act yet stays focusable (aria-disabled), so a keyboard or a screen
-// reader finds it, and says why when it is pressed.
-const WHY_OFF = {
-  "write-go": "Wait for the writing to finish.",
-  "write-again": "Write something first; then “Again” draws another version.",
-  "write-download": "There is no handwriting to download yet.",
-  "smooth-go": "Wait for the smoothing to finish.",
-  "smooth-again": "Read and smooth your writing first.",
-  "smooth-download": "There is no smoothed writing to download yet.",
-};
-function setOff(id, off) { $(id).setAttribute("aria-disabled", off ? "true" : "false"); }
-function isOff(id) {
-  if ($(id).getAttribute("aria-disabled") !== "true") return false;
-  showError(WHY_OFF[id]);
-  return true;
-}
-function onPress(id, action) {
-  $(id).addEventListener("click", () => { if (!isOff(id)) action(); });
-}
-
-function clearError() { $("error").hidden = true; $("error").textContent = ""; }
-function say(id, message) { $(id).textContent = message; }
-
-async function errorOf(response) {
-  try {
-    const body = await response.json();
-    if (body && body.error) return body.error;
-  } catch (e) { /* not JSON */ }
-  return `The server answered ${response.status}.`;
-}
-
-// ---- the API: a stream of JSON lines, one event each ---------------------------------------
-async function stream(url, body, onEvent) {
-  let response;
-  try {
-    response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" },
-                                  body: JSON.stringify(body) });
-  } catch (e) {
-    throw new Error("The server cannot be reached; is it still running?");
-  }
-  if (!response.ok) throw new Error(await errorOf(response));
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffered += decoder.decode(value, { stream: true });
-    let at;
-    while ((at = buffered.indexOf("\n")) >= 0) {
-      const line = buffered.slice(0, at).trim();
-      buffered = buffered.slice(at + 1);
-      if (!line) continue;
-      const event = JSON.parse(line);
-      if (event.event === "error") throw new Error(event.error);
-      await onEvent(event);
-    }
-  }
-}
 
 async function download(lines, format, name) {
   const response = await fetch("/api/render", {
@@ -158,7 +93,7 @@ async function write(again) {
   const text = $("write-text").value;
   const body = { text, bias: Number($("bias").value) };
   if (!again && state.seed !== null && state.lastText === text) body.seed = state.seed;
-  if ($("style-choice").value === "mine" && state.style) body.style = state.style;
+  Object.assign(body, styleFields());
   state.busy = true;
   setOff("write-go", true); setOff("write-again", true);
   setOff("write-download", true);
@@ -171,7 +106,8 @@ async function write(again) {
     await stream("/api/write/stream", body, async (event) => {
       if (event.event === "start") {
         state.seed = event.seed; state.lastText = text; total = event.lines;
-        say("write-status", `Writing ${total} line${total === 1 ? "" : "s"} (seed ${event.seed})…`);
+        const hand = event.style_name ? ` in “${event.style_name}”${event.adapted ? ", as the model learnt it" : ""}` : "";
+        say("write-status", `Writing ${total} line${total === 1 ? "" : "s"}${hand} (seed ${event.seed})…`);
       } else if (event.event === "line") {
         state.writeLines[event.index] = event.ink;
         const row = { line: event.ink, group: strokeGroup(svg) };
@@ -310,20 +246,6 @@ async function smooth(withText) {
   }
 }
 
-// ---- Style -------------------------------------------------------------------------------
-function useMine() {
-  clearError();
-  if (!state.strokes.length) { showError("Write something on the writing area first, then choose “Write like me”."); return; }
-  state.style = { strokes: state.strokes.map((s) => s.slice()) };
-  const text = $("smooth-text").value.trim();
-  if (text) state.style.text = text;  // one line of text per line of writing
-  const mine = $("style-choice").querySelector("option[value=mine]");
-  mine.disabled = false;
-  mine.textContent = "Mine";
-  $("style-choice").value = "mine";
-  say("style-status", "Your writing is now the style of the Write part. Choose “Write it” to see your text in your hand.");
-}
-
 // ---- start ---------------------------------------------------------------------------------
 async function start() {
   $("bias").addEventListener("input", () => { $("bias-value").textContent = Number($("bias").value).toFixed(1); });
@@ -338,8 +260,6 @@ async function start() {
   $("clear").addEventListener("click", () => { state.strokes = []; redrawPad(); padChanged(); });
   onPress("smooth-go", () => smooth(false));
   onPress("smooth-again", () => smooth(true));
-  $("use-mine").addEventListener("click", useMine);
-  $("preset-choice").addEventListener("change", () => { $("style-choice").value = $("preset-choice").value; });
   window.addEventListener("resize", padSize);
   padSize();
   padChanged();
@@ -351,16 +271,10 @@ async function start() {
       select.value = "svg";
     }
     $("write-text").maxLength = health.limits.text;
-    if (health.styles.length) {
-      $("presets-box").hidden = false;
-      for (const s of health.styles) {
-        $("style-choice").appendChild(new Option(s.name, `preset:${s.name}`));
-        $("preset-choice").appendChild(new Option(`${s.name}: ${s.description}`, `preset:${s.name}`));
-      }
-    }
   } catch (e) {
     showError("The server cannot be reached; is it still running?");
   }
+  await startStyles();
   document.body.dataset.ready = "true";
 }
 
