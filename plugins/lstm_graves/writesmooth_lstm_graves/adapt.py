@@ -111,9 +111,10 @@ class Changes:
 
 def _nll(net: torch.nn.Module, changes: Changes, examples: Sequence[Example]
          ) -> torch.Tensor:
-    """Summed NLL of ``examples`` (one batch) under ``net`` with ``changes`` applied."""
+    """Summed NLL of each of ``examples`` (one batch, ``(B,)``) under ``net`` with
+    ``changes`` applied."""
     args = collate(list(examples)).tensors("cpu")
-    return torch.func.functional_call(net, changes.weights(), args)[1].sum()
+    return torch.func.functional_call(net, changes.weights(), args)[1]
 
 
 def held_out(n: int) -> int:
@@ -142,9 +143,7 @@ def adapt_bundle(bundle: Bundle, lines: Sequence[Ink], *, adapter: Path, resume:
     cfg = config or AdaptConfig()
     if not minutes > 0:
         raise WritesmoothError(f"minutes must be more than 0, got {minutes}")
-    bad = sorted({ch for ink in lines for ch in bundle.alphabet.unknown_chars(ink.text)})
-    if bad:
-        raise writesmooth.unknown_characters(bundle.model, bad)
+    # a character the network has no class for is learnt as the unknown class, as in training
     examples = prepared(bundle, lines)
     anchors = anchor_lines(bundle) if cfg.anchor_weight > 0 else []
     anchor_points = sum(e.points for e in anchors)
@@ -160,7 +159,7 @@ def adapt_bundle(bundle: Bundle, lines: Sequence[Ink], *, adapter: Path, resume:
 
     def validate() -> float:
         with torch.no_grad():
-            return float(_nll(net, changes, val)) / val_points if val else math.nan
+            return float(_nll(net, changes, val).sum()) / val_points if val else math.nan
 
     run = {"step": 0, "best_step": 0, "bad": 0, "seconds": 0.0, "best": math.nan,
            "start": math.nan}
@@ -199,10 +198,12 @@ def adapt_bundle(bundle: Bundle, lines: Sequence[Ink], *, adapter: Path, resume:
                 break
             k = run["step"] % len(batches)
             opt.zero_grad()
-            loss = _nll(net, changes, batches[k]) / train_points[k]
+            # the anchors ride in the same batch: the recurrence costs per step, not per line
+            nll = _nll(net, changes, batches[k] + anchors)
+            loss = nll[:len(batches[k])].sum() / train_points[k]
             total = loss
             if anchors:
-                total = loss + cfg.anchor_weight * _nll(net, changes, anchors) / anchor_points
+                total = loss + cfg.anchor_weight * nll[len(batches[k]):].sum() / anchor_points
             total.backward()
             torch.nn.utils.clip_grad_norm_(changes.tensors(), cfg.clip)
             opt.step()
