@@ -364,3 +364,13 @@ def test_ctrl_c_during_adapt_saves_and_the_same_command_goes_on(python_env, styl
     assert "continuing the interrupted adaptation" in again.stdout
     assert (styles / "mine" / "adapters" / "lstm-graves.adapter").is_file()
     assert not resume.exists()
+
+
+def test_a_preset_file_that_cannot_be_read_is_left_out_with_a_warning(run_cli, styles, tmp_path,
+                                                                       register_plugin):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    register_plugin(Presets(bad), "broken-presets")
+    r = run_cli("style", "list", "--json")
+    assert r.code == 0 and "preset style left out" in r.err
+    assert all(s["name"] != "bad" for s in json.loads(r.out)["styles"])

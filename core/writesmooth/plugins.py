@@ -261,32 +261,20 @@ class Toolkit:
     def layouts(self) -> list[DatasetLayout]:
         return [e.obj() for e in self.formats.values() if issubclass(e.obj, DatasetLayout)]
 
-    def preset_styles(self) -> dict[str, Any]:
-        """The preset styles plugins register (``register_styles``), by name; a preset file
-        that cannot be read is reported and left out, like a plugin that fails to load."""
-        if "styles" in self._registries:
-            return self._registries["styles"]  # type: ignore[return-value]
-        from .styles import preset_from_file
-
-        found: dict[str, Any] = {}
+    def preset_style_files(self) -> list[tuple[Path, str]]:
+        """``(path, plugin)`` of each preset style file plugins register (``register_styles``),
+        in registration order; :meth:`writesmooth.StyleBank.open` reads them."""
+        found: list[tuple[Path, str]] = []
         for impl in self.pm.hook.register_styles.get_hookimpls():
-            plugin = impl.plugin_name
-            info = self.infos.get(plugin)
+            info = self.infos.get(impl.plugin_name)
             if info is not None and info.error:
                 continue
-            paths: list[Path] = []
-            impl.function(register=lambda path: paths.append(Path(path)))
-            for path in paths:
-                try:
-                    style = preset_from_file(path, plugin)
-                except WritesmoothError as exc:
-                    self._on_failure(f"plugin '{plugin}': preset style left out: {exc}")
-                    continue
-                if style.name in found:
-                    raise PluginError(f"preset style '{style.name}' is registered by both "
-                                      f"plugin '{found[style.name].origin}' and plugin '{plugin}'")
-                found[style.name] = style
-        self._registries["styles"] = found  # type: ignore[assignment]
+            try:
+                impl.function(register=lambda path, _p=impl.plugin_name: found.append(
+                    (Path(path), _p)))
+            except Exception as exc:
+                raise PluginError(f"plugin '{impl.plugin_name}' failed in register_styles: "
+                                  f"{type(exc).__name__}: {exc}") from exc
         return found
 
     def failed(self) -> list[PluginInfo]:

@@ -270,11 +270,24 @@ class StyleBank:
 
     @classmethod
     def open(cls, root: Path | None = None) -> "StyleBank":
-        """The bank at ``root`` with the presets every loaded plugin registers."""
+        """The bank at ``root`` with the presets every loaded plugin registers; a preset file
+        that cannot be read is reported and left out, like a plugin that fails to load."""
+        from . import report
+        from .errors import PluginError
         from .plugins import get_toolkit
 
-        return cls(Path(root) if root is not None else default_styles_dir(),
-                   get_toolkit().preset_styles())
+        presets: dict[str, Style] = {}
+        for path, plugin in get_toolkit().preset_style_files():
+            try:
+                style = preset_from_file(path, plugin)
+            except WritesmoothError as exc:
+                report.warn(f"plugin '{plugin}': preset style left out: {exc}")
+                continue
+            if style.name in presets:
+                raise PluginError(f"preset style '{style.name}' is registered by both plugin "
+                                  f"'{presets[style.name].origin}' and plugin '{plugin}'")
+            presets[style.name] = style
+        return cls(Path(root) if root is not None else default_styles_dir(), presets)
 
     def _folder(self, name: str) -> Path:
         return self.root / check_name(name)
