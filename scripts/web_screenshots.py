@@ -50,7 +50,7 @@ def use_page(driver, url: str, width: int, text: str) -> None:
 
 
 def main() -> None:
-    proc, url, _ = start_server("--adapt-minutes", "0.25")
+    proc, url, _ = start_server("--adapt-minutes", "2")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS + ["--window-size=1100,1400", "--hide-scrollbars"]:
