@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -22,7 +21,8 @@ from starlette.staticfiles import StaticFiles
 
 import writesmooth
 
-from .engine import Busy, Engine, Task
+from .engine import Engine, Task, task_events
+from .engine import submit as submit_task
 from .handlers import line_event, read_task, smooth_task, write_task
 from .inkjson import BadRequest, parse_body, strokes_field
 from .styles import Styles, health_styles, style_routes
@@ -67,29 +67,11 @@ def create_app(engine: Engine, *, writer_name: str, reader_name: str | None,
     limits = engine.limits
 
     def submit(task: Task) -> None:
-        try:
-            engine.submit(task)
-        except Busy:
-            raise BadRequest("The server is busy; try again in a few seconds.", 503) from None
+        submit_task(engine, task)
 
-    async def events(task: Task) -> AsyncIterator[dict]:
-        """The task's events until it is done or fails; an error event when its time runs
-        out (and the worker is told to drop it)."""
-        try:
-            while True:
-                left = task.deadline - time.monotonic()
-                try:
-                    event = await asyncio.wait_for(task.events.get(), timeout=max(left, 0.001))
-                except asyncio.TimeoutError:
-                    yield {"event": "error", "status": 503, "error":
-                           f"The request took longer than the limit of {limits.seconds:g} "
-                           f"seconds; try a shorter text."}
-                    return
-                yield event
-                if event["event"] in ("done", "error"):
-                    return
-        finally:
-            task.gone.set()
+    def events(task: Task) -> AsyncIterator[dict]:
+        return task_events(task, f"The request took longer than the limit of "
+                                 f"{limits.seconds:g} seconds; try a shorter text.")
 
     async def answer(task: Task, start: dict) -> dict | JSONResponse:
         """The whole answer of a task as one JSON object (or its error)."""

@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 from writesmooth import Ink, Model, WriteJob, WritesmoothError
 
@@ -164,3 +164,29 @@ class Engine:
         if self.reader is None:
             raise BadRequest("This server has no reader: give the text as well.", 400)
         return self.reader.read(lines)
+
+
+def submit(engine: "Engine", task: Task) -> None:
+    """Queue ``task``; a full queue is a 503 with one sentence."""
+    try:
+        engine.submit(task)
+    except Busy:
+        raise BadRequest("The server is busy; try again in a few seconds.", 503) from None
+
+
+async def task_events(task: Task, late: str) -> AsyncIterator[dict]:
+    """The task's events until it is done or fails; an error event saying ``late`` when its
+    time runs out (and the worker is told to drop it)."""
+    try:
+        while True:
+            left = task.deadline - time.monotonic()
+            try:
+                event = await asyncio.wait_for(task.events.get(), timeout=max(left, 0.001))
+            except asyncio.TimeoutError:
+                yield {"event": "error", "status": 503, "error": late}
+                return
+            yield event
+            if event["event"] in ("done", "error"):
+                return
+    finally:
+        task.gone.set()

@@ -26,9 +26,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from writesmooth import Ink, Model, StyleBank, WritesmoothError
-from writesmooth.styles import NAME_RULE, Style, check_name
+from writesmooth.styles import NAME_RULE, STYLE_FILE, Style, check_name
 
-from .engine import Engine, Task
+from .engine import Engine, Task, submit, task_events
 from .handlers import checked_text
 from .inkjson import BadRequest, number, page_lines, strokes_field
 
@@ -109,7 +109,7 @@ class Styles:
         style = self.get(name)
         adapter = style.adapter(self.writer.name)
         key = tuple(p.stat().st_mtime_ns if p is not None and p.is_file() else None
-                    for p in (style.folder and style.folder / "style.json", adapter))
+                    for p in (style.folder and style.folder / STYLE_FILE, adapter))
         with self._lock:
             got = self._cache.get(style.name)
             if got is not None and got[0] == key:
@@ -225,23 +225,13 @@ async def read_lines(engine: Engine, lines: list[Ink]) -> list[str]:
     """What the reader reads in ``lines``, read by the worker like any request."""
     task = Task("read", time.monotonic() + engine.limits.seconds, asyncio.get_running_loop(),
                 lines=lines)
-    try:
-        engine.submit(task)
-    except Exception:  # noqa: BLE001 - the queue is full
-        raise BadRequest("The server is busy; try again in a few seconds.", 503) from None
-    try:
-        while True:
-            left = max(task.deadline - time.monotonic(), 0.001)
-            try:
-                event = await asyncio.wait_for(task.events.get(), timeout=left)
-            except asyncio.TimeoutError:
-                raise BadRequest("Reading the writing took too long; try again.", 503) from None
-            if event["event"] == "error":
-                raise BadRequest(event["error"], event["status"])
-            if event["event"] == "done":
-                return event["texts"]
-    finally:
-        task.gone.set()
+    submit(engine, task)
+    async for event in task_events(task, "Reading the writing took too long; try again."):
+        if event["event"] == "error":
+            raise BadRequest(event["error"], event["status"])
+        if event["event"] == "done":
+            return event["texts"]
+    return []  # not reached: the events end with done or an error
 
 
 def style_routes(styles: Styles, read_body: Callable[..., Awaitable[dict]]) -> list[Route]:
