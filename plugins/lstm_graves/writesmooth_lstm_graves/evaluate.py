@@ -41,21 +41,24 @@ def autocast_for(device: torch.device, precision: str = "auto"):
 @torch.no_grad()
 def nll_sums(net: torch.nn.Module, examples: Sequence[Example], *, device: torch.device,
              batch_size: int = EVAL_BATCH, rank: int = 0, world: int = 1,
-             precision: str = "fp32", tick: Callable[[int], None] | None = None) -> tuple[float, int, int]:
-    """``(summed NLL, lines, points)`` of this process's share of ``examples``. fp32 by default:
-    reported figures should not depend on the hardware's reduced precision."""
+             precision: str = "fp32", tick: Callable[[int], None] | None = None,
+             skip: int = 0) -> tuple[float, int, int]:
+    """``(summed NLL, lines, points)`` of this process's share of ``examples``, the first
+    ``skip`` offsets of each not scored (a priming sample: :func:`primed_examples`). fp32 by
+    default: reported figures should not depend on the hardware's reduced precision."""
     was_training = net.training
     net.eval()
     total, lines, points = 0.0, 0, 0
     try:
         for idx in eval_batches([e.points for e in examples], batch_size)[rank::world]:
             batch = collate([examples[i] for i in idx])
+            batch.mask[:skip] = 0.0
             x, chars, cm, targets, mask = batch.tensors(device)
             with autocast_for(device, precision):
                 _, nll, _, _ = net(x, chars, cm, targets, mask)
             total += float(nll.double().sum())
             lines += len(idx)
-            points += batch.points
+            points += batch.points - skip * len(idx)
             if tick is not None:
                 tick(len(idx))
     finally:
@@ -81,14 +84,13 @@ def evaluate_bundle(bundle: Bundle, inks: Sequence[Ink], *, batch_size: int = EV
     prepared = prepare(inks, alphabet=bundle.alphabet, norm=bundle.norm, conditional=conditional)
     require_lines(prepared, len(inks), "evaluation")
     device = next(bundle.net.parameters()).device
+    examples, skip = prepared.examples, 0
     if style is not None:
         if not conditional:
             raise WritesmoothError(f"model '{bundle.model}' writes no text: it cannot be primed")
-        total, lines, points = primed_sums(bundle, prepared.examples, style, device=device,
-                                           batch_size=batch_size, tick=tick)
-    else:
-        total, lines, points = nll_sums(bundle.net, prepared.examples, device=device,
-                                        batch_size=batch_size, tick=tick)
+        examples, skip = primed_examples(bundle, examples, style)
+    total, lines, points = nll_sums(bundle.net, examples, device=device, batch_size=batch_size,
+                                    tick=tick, skip=skip)
     unknown = sorted({ch for e in prepared.examples for ch in bundle.alphabet.unknown_chars(e.ink.text)}) \
         if conditional else []
     return {"model": bundle.model, **figures(total, lines, points),
@@ -120,29 +122,3 @@ def primed_examples(bundle: Bundle, examples: Sequence[Example], style: Ink
         out.append(Example(np.concatenate([head, move, e.offsets]).astype(np.float32),
                            bundle.alphabet.encode(text), e.ink))
     return out, len(head) + 1
-
-
-@torch.no_grad()
-def primed_sums(bundle: Bundle, examples: Sequence[Example], style: Ink, *,
-                device: torch.device, batch_size: int = EVAL_BATCH,
-                tick: Callable[[int], None] | None = None) -> tuple[float, int, int]:
-    """As :func:`nll_sums`, each line scored after the sample ``style``."""
-    net = bundle.net
-    was_training = net.training
-    net.eval()
-    primed, skip = primed_examples(bundle, examples, style)
-    total, lines, points = 0.0, 0, 0
-    try:
-        for idx in eval_batches([e.points for e in primed], batch_size):
-            batch = collate([primed[i] for i in idx])
-            batch.mask[:skip] = 0.0
-            x, chars, cm, targets, mask = batch.tensors(device)
-            _, nll, _, _ = net(x, chars, cm, targets, mask)
-            total += float(nll.double().sum())
-            lines += len(idx)
-            points += batch.points - skip * len(idx)
-            if tick is not None:
-                tick(len(idx))
-    finally:
-        net.train(was_training)
-    return total, lines, points
