@@ -25,7 +25,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -362,11 +362,16 @@ class StyleBank:
         atomic_write(Path(path), data)
         return len(data)
 
-    def import_file(self, path: Path, name: str | None = None, *,
-                    replace: bool = False) -> tuple[Style, dict[str, bytes]]:
+    def import_file(self, path: Path, name: str | None = None, *, replace: bool = False,
+                    check: Callable[[dict[str, bytes]], None] | None = None
+                    ) -> tuple[Style, dict[str, bytes]]:
         """Check the style file at ``path`` and keep it (as ``name``, default its own);
-        returns the style and its adapters (for the caller to have their models check)."""
+        ``check`` (e.g. each adapter read by its model) may refuse its adapters by raising,
+        before anything is kept. Returns the style and its adapters by model name."""
         own, description, lines, adapters = read_style_file(path)
+        self.check_free(name or own, replace)
+        if check is not None:
+            check(adapters)
         style = self.add(name or own, lines, description, replace=replace, adapters=adapters)
         return style, adapters
 
@@ -376,7 +381,3 @@ def preset_from_file(path: Path, origin: str = "") -> Style:
     are in ``adapters/`` beside the file, as in a bank's style folder."""
     name, description, lines, _ = read_style_file(path)
     return Style(name, lines, description, Path(path).parent, True, origin)
-
-
-def describe(styles: Iterable[Style]) -> list[dict[str, Any]]:
-    return [s.summary() for s in styles]

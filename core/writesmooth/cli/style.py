@@ -18,7 +18,7 @@ from ..ink import Ink
 from ..pages import find_texts
 from ..plugins import get_toolkit
 from ..report import progress
-from ..styles import StyleBank, read_style_file
+from ..styles import StyleBank
 from .common import (BIAS, DEVICE, MODEL, SEED, STYLES_DIR, WEIGHTS, adapted, check_known,
                      check_output, load_model, replacer, save)
 from .console import console, warn
@@ -143,14 +143,10 @@ def import_(
     styles_dir: Optional[Path] = STYLES_DIR,
 ) -> None:
     """Keep a style from a style file; the file is checked first, adapters included."""
-    bank = StyleBank.open(styles_dir)
-    own, description, lines, adapters = read_style_file(file)
-    target = name or own
-    bank.check_free(target, replace)
-    check_adapters(file, adapters)
-    style = bank.add(target, lines, description, replace=replace, adapters=adapters)
+    style, adapters = StyleBank.open(styles_dir).import_file(
+        file, name, replace=replace, check=lambda blobs: check_adapters(file, blobs))
     learnt = f", adapted for {', '.join(adapters)}" if adapters else ""
-    console.print(f"imported style '{target}': {len(style.lines)} line(s){learnt}")
+    console.print(f"imported style '{style.name}': {len(style.lines)} line(s){learnt}")
 
 
 def check_adapters(file: Path, adapters: dict[str, bytes]) -> None:
