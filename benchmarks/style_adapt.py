@@ -38,10 +38,10 @@ from pathlib import Path
 
 from writesmooth.data.dataset import load_dataset
 from writesmooth_lstm_graves.models import LstmGraves
-from writesmooth_lstm_graves.reader import edit_distance, read
+from writesmooth_lstm_graves.reader import read
 
 sys.path.insert(0, str(Path(__file__).parent))
-from legibility import load_texts  # noqa: E402
+from legibility import figures, load_texts  # noqa: E402
 
 KEYS = ("unprimed", "primed", "adapted", "adapted_primed")
 
@@ -74,13 +74,11 @@ def one_writer(model: LstmGraves, form: str, lines: list, style_lines: int, minu
 
 
 def legibility(model, texts: list[str], seed: int) -> dict:
+    """The legibility benchmark's figures of ``texts`` written by ``model`` with ``seed``."""
     start = time.perf_counter()
     inks = model.write(texts, seed=seed)
     readings = [r["read"] for r in read(model.bundle.reader, inks)]
-    errors = sum(edit_distance(r, t) for r, t in zip(readings, texts))
-    chars = sum(len(t) for t in texts)
-    return {"cer": errors / chars, "errors": errors, "chars": chars,
-            "seconds": round(time.perf_counter() - start, 1)}
+    return figures(texts, readings, time.perf_counter() - start)
 
 
 def mean(values: list[float]) -> float:
@@ -153,13 +151,13 @@ def main() -> None:
     print(f"\nlegibility set: {len(texts)} sentences, seed {args.seed}, default options, "
           f"read by the bundled reader", flush=True)
     base = legibility(model, texts, args.seed)
-    print(f"  {'default hand':22s} CER {base['cer']:7.2%}  ({base['errors']} errors in "
+    print(f"  {'default hand':22s} CER {base['cer']:7.2%}  ({base['edit_distance']} errors in "
           f"{base['chars']} characters, {base['seconds']:.0f} s)", flush=True)
     worst = 0.0
     for form in picked:
         f = legibility(model.with_adapter(keep / f"{form}.adapter"), texts, args.seed)
         worst = max(worst, f["cer"])
-        print(f"  {'adapted to ' + form:22s} CER {f['cer']:7.2%}  ({f['errors']} errors, "
+        print(f"  {'adapted to ' + form:22s} CER {f['cer']:7.2%}  ({f['edit_distance']} errors, "
               f"{f['seconds']:.0f} s)", flush=True)
     limit = 1.5 * base["cer"]
     print(f"  worst adapted CER {worst:.2%}; 1.5 x the default hand: {limit:.2%}")

@@ -20,7 +20,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 from test_web_browser import (CHROMIUM, DRIVER, FLAGS, api_write, open_page, pen_write,  # noqa: E402
-                              start_server, stop_server, text_of, wait_for)
+                              start_server, stop_server, text_of, wait_for, write_note)
 
 OUT = ROOT / "docs" / "images"
 WANTED = set(sys.argv[1:])  # none: all
@@ -61,11 +61,7 @@ def main() -> None:
         shoot(driver, "write", "web-write.png")
         shoot(driver, "smooth", "web-smooth.png")
         driver.find_element(By.ID, "use-mine").click()
-        box = driver.find_element(By.ID, "write-text")
-        box.clear()
-        box.send_keys("a note in my own hand")
-        driver.find_element(By.ID, "write-go").click()
-        wait_for(driver, lambda d: text_of(d, "write-status").startswith("Done"))
+        write_note(driver, "a note in my own hand")
         shoot(driver, "write", "web-style.png")
         # a style kept, and the model adapted to it
         box = driver.find_element(By.ID, "smooth-text")

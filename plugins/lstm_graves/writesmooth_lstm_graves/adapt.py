@@ -222,12 +222,10 @@ def adapt_bundle(bundle: Bundle, lines: Sequence[Ink], *, adapter: Path, resume:
                 save_resume()
                 if run["bad"] >= cfg.patience:
                     stopped = "early stop"
-                if progress is not None:
-                    progress(event)
-                if stopped == "early stop":
-                    break
-            elif progress is not None:
+            if progress is not None:
                 progress(event)
+            if stopped == "early stop":
+                break
     except KeyboardInterrupt:
         run["seconds"] = time.perf_counter() - began
         save_resume()
