@@ -20,7 +20,8 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 from test_web_browser import (CHROMIUM, DRIVER, FLAGS, api_write, open_page, pen_write,  # noqa: E402
-                              start_server, stop_server, text_of, wait_for, write_note)
+                              save_style, start_server, stop_server, text_of, wait_for,
+                              write_note)
 
 OUT = ROOT / "docs" / "images"
 WANTED = set(sys.argv[1:])  # none: all
@@ -64,12 +65,7 @@ def main() -> None:
         write_note(driver, "a note in my own hand")
         shoot(driver, "write", "web-style.png")
         # a style kept, and the model adapted to it
-        box = driver.find_element(By.ID, "smooth-text")
-        box.clear()
-        box.send_keys("the quick brown fox\njumps over the dog")
-        driver.find_element(By.ID, "style-name").send_keys("my-hand")
-        driver.find_element(By.ID, "style-save").click()
-        wait_for(driver, lambda d: text_of(d, "keep-status").startswith("Saved"))
+        save_style(driver, "the quick brown fox\njumps over the dog", "my-hand")
         driver.find_element(By.ID, "style-adapt").click()
         wait_for(driver, lambda d: text_of(d, "adapt-status").startswith("Adapted"), 300)
         driver.find_element(By.ID, "style-name").clear()

@@ -226,6 +226,16 @@ def write_note(browser, text: str) -> None:
     assert paths(browser, "write-output") > 3
 
 
+def save_style(browser, text: str, name: str) -> None:
+    """Give the writing area's ``text`` and keep it as the style ``name``."""
+    box = browser.find_element(By.ID, "smooth-text")
+    box.clear()
+    box.send_keys(text)
+    browser.find_element(By.ID, "style-name").send_keys(name)
+    browser.find_element(By.ID, "style-save").click()
+    wait_for(browser, lambda d: text_of(d, "keep-status").startswith("Saved"))
+
+
 def options_of(driver, element_id: str) -> list[str]:
     return [o.get_attribute("value") for o in Select(driver.find_element(By.ID, element_id)).options]
 
@@ -235,12 +245,7 @@ def test_the_browser_keeps_a_style_writes_in_it_adapts_to_it_and_deletes_it(serv
     for row, words in enumerate(("hello world", "see you")):
         ink = api_write(server, words, seed=1 + row)
         pen_write(browser, ink["strokes"], at=(20, 18 + 72 * row), height=45)
-    box = browser.find_element(By.ID, "smooth-text")
-    box.clear()
-    box.send_keys("hello world\nsee you")
-    browser.find_element(By.ID, "style-name").send_keys("my-hand")
-    browser.find_element(By.ID, "style-save").click()
-    wait_for(browser, lambda d: text_of(d, "keep-status").startswith("Saved"))
+    save_style(browser, "hello world\nsee you", "my-hand")
     assert "2 lines" in text_of(browser, "keep-status")
     assert "my-hand" in options_of(browser, "style-list")
     choice = browser.find_element(By.ID, "style-choice")
