@@ -7,7 +7,7 @@ options and events (:mod:`writesmooth.events`, :mod:`writesmooth.training`), and
 user something. Plugins import nothing else of writesmooth, and never ``writesmooth.cli``.
 """
 from . import report
-from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, SAMPLE_SCALE, DatasetLayout,
+from .api import (CAPABILITIES, DEFAULT_BIAS, NOTICES, POSITIONS, SAMPLE_SCALE, DatasetLayout,
                   FigureOptions, InkFormat, Model, Renderer, TrainOptions, TrainRun, WriteJob,
                   add_notice, notices, option, unknown_characters)
 from .devices import resolve_device
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Attention", "BatchEnd", "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "EpochEnd",
     "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
-    "NotImplementedCapability", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE", "Style",
+    "NotImplementedCapability", "POSITIONS", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE", "Style",
     "StyleBank", "TrainEnd", "TrainEvents", "TrainHistory", "TrainOptions", "TrainRun", "WriteJob",
     "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "default_styles_dir", "find_texts",
     "hookimpl", "notices", "on_baseline", "option", "output_suffixes", "render_bytes", "report",

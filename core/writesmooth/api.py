@@ -16,7 +16,7 @@ from .ink import Ink
 #: The sampling bias used when none is given (docs/writing.md, "The bias").
 DEFAULT_BIAS = 1.0
 
-CAPABILITIES = ("train", "write", "smooth", "read", "evaluate", "adapt")
+CAPABILITIES = ("train", "write", "smooth", "read", "evaluate", "adapt", "positions")
 DOCS_HINT = "see docs/writing-plugins.md"
 
 
@@ -30,6 +30,14 @@ NOTICES = "notices"
 #: style) says by how much: ``ink.meta[SAMPLE_SCALE]`` is the model's units per unit of the
 #: sample (absent: the same units), so front ends can put new writing back where the sample was.
 SAMPLE_SCALE = "prime_scale"
+
+
+#: Where a model with the capability ``"positions"`` records, for each point of a line it wrote
+#: (in the order of :meth:`Ink.points`), the index of the character of the line's text it was
+#: writing: ``ink.meta[POSITIONS]``, an integer array. Front ends use it to draw the characters
+#: the model has no class for at their place in the line (:mod:`writesmooth.missing`) and
+#: drop it after that.
+POSITIONS = "positions"
 
 
 def add_notice(ink: Ink, message: str) -> None:
@@ -217,10 +225,22 @@ class Renderer:
 
     Options every renderer should accept (and may ignore): ``stroke_width`` (in output
     pixels), ``color``, ``background`` ("white" or "transparent"), ``height`` (pixels).
+
+    Class attributes:
+      options       a dataclass of the renderer's own settings (fields made with
+                    :func:`option`), or ``None``; the command line fills it from
+                    ``--render-option KEY=VALUE`` and passes an instance as ``options=``
+      needs_pages   the output is always laid out on sheets of paper (a PDF, a plotter file):
+                    the inks it is given are pages (:mod:`writesmooth.paper`)
+      multi_page    one file holds every page; otherwise a text of several pages is written
+                    as one file per page (``letter-1.png``, ``letter-2.png``, ...)
     """
 
     name: ClassVar[str] = ""
     suffixes: ClassVar[tuple[str, ...]] = ()
+    options: ClassVar[type | None] = None
+    needs_pages: ClassVar[bool] = False
+    multi_page: ClassVar[bool] = False
 
     def render(self, inks: list[Ink], path: Path, **options: Any) -> None:
         raise NotImplementedError
