@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from writesmooth import Ink
+from writesmooth import POSITIONS, Ink
 
 from . import convert
 from .fast_step import FastStepper, MixtureSampler, StateRing
@@ -220,21 +220,30 @@ def _draw(bundle: Bundle, texts: list[str], bias: float,
     return lines
 
 
-def to_ink(bundle: Bundle, offsets: np.ndarray, *, primed: bool, **fields) -> Ink:
+def to_ink(bundle: Bundle, offsets: np.ndarray, *, primed: bool,
+           window: np.ndarray | None = None, **fields) -> Ink:
     """Drawn normalised offsets as ink in training units; ``primed``: drawn on from earlier
-    writing (a sample, or the words before), so the pen-up moves it starts with are dropped."""
+    writing (a sample, or the words before), so the pen-up moves it starts with are dropped.
+    With ``window`` (per offset, the text position the window read: :attr:`Drawn.window`),
+    each point's position is recorded in ``meta[POSITIONS]`` (capability ``"positions"``)."""
     offsets = bundle.norm.invert(offsets)
-    if not primed:  # the first point anchors the line, as in training
-        return convert.offsets_to_ink(offsets, **fields)
-    # the first moves are pen-up (the writing before ended a stroke): drop them and start at
-    # the first point of the new writing, or the jump would be drawn as a line
     k = 0
-    while k < len(offsets) and offsets[k, 2] > 0.5:
-        k += 1
-    if k >= len(offsets):
-        return Ink(strokes=[], **fields)
-    start = offsets[:k + 1, :2].sum(0)
-    return convert.offsets_to_ink(offsets[k + 1:], start=start, **fields)
+    if primed:
+        # the first moves are pen-up (the writing before ended a stroke): drop them and start
+        # at the first point of the new writing, or the jump would be drawn as a line
+        while k < len(offsets) and offsets[k, 2] > 0.5:
+            k += 1
+        if k >= len(offsets):
+            return Ink(strokes=[], **fields)
+        ink = convert.offsets_to_ink(offsets[k + 1:], start=offsets[:k + 1, :2].sum(0),
+                                     **fields)
+    else:  # the first point anchors the line, as in training
+        ink = convert.offsets_to_ink(offsets, **fields)
+    if window is not None and len(window) == len(offsets):
+        # a point is where the offset leading to it ends; the anchor reads as the first move
+        at = window[k:] if primed else np.concatenate([window[:1], window])
+        ink.meta[POSITIONS] = np.clip(at, 0, len(ink.text)).astype(np.int32)
+    return ink
 
 
 def line_meta(bias: float, seed: int, steps: int, hit_cap: bool, prime: Prime | None,

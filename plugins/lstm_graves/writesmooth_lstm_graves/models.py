@@ -40,7 +40,7 @@ class SearchOptions:
 
 class LstmGraves(writesmooth.Model):
     name = "lstm-graves"
-    capabilities = frozenset({"train", "write", "smooth", "evaluate", "adapt"})
+    capabilities = frozenset({"train", "write", "smooth", "evaluate", "adapt", "positions"})
     description = "Graves (2013) synthesis network: attention LSTM + mixture density output"
     aliases = ("lstm",)
     write_options = SearchOptions

@@ -309,4 +309,6 @@ def _ink(bundle: Bundle, line: _Line, bias: float, seed: "int | LineSeeds", prim
     troubles = [notice for _, _, notice in line.kept if notice]
     if troubles:
         meta["word_troubles"] = troubles
-    return to_ink(bundle, offsets, primed=prime is not None, text=line.text, meta=meta)
+    window = np.concatenate([d.window for d in kept])
+    return to_ink(bundle, offsets, primed=prime is not None, window=window, text=line.text,
+                  meta=meta)

@@ -230,7 +230,8 @@ def _best_of(bundle: Bundle, rows: list[str], candidates: int, bias: float,
     for text, d in zip(rows, draw_lines(bundle, rows, bias=bias, noise=noise, prime=prime)):
         meta = line_meta(bias, seed, len(d.offsets), d.hit_cap, prime, candidates)
         meta.update(dwell=d.dwell, stalled=d.stalled)
-        inks.append(to_ink(bundle, d.offsets, primed=prime is not None, text=text, meta=meta))
+        inks.append(to_ink(bundle, d.offsets, primed=prime is not None, window=d.window, text=text,
+                          meta=meta))
     if candidates > 1:
         read_into_meta(bundle, inks)
     return best(inks, candidates)
