@@ -21,6 +21,9 @@ from .hookspecs import hookimpl
 from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
 from .pages import PageLine, find_texts, on_baseline, smooth_line, split_sample
+from .paper import (PAPER_SIZES, RULE_COLOUR, RULE_WIDTH, Paper, as_pages, chars_per_line,
+                    is_page, lay_out, ruling_lines)
+from .render.layout import parse_colour
 from .styles import Style, StyleBank, default_styles_dir
 from .text import wrap_text
 
@@ -35,4 +38,6 @@ __all__ = [
     "hookimpl", "notices", "on_baseline", "option", "output_suffixes", "render_bytes", "report",
     "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
     "unknown_characters", "wrap_text",
+    "PAPER_SIZES", "Paper", "RULE_COLOUR", "RULE_WIDTH", "as_pages", "chars_per_line", "is_page",
+    "lay_out", "parse_colour", "ruling_lines",
 ]

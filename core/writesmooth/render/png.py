@@ -1,4 +1,5 @@
-"""PNG renderer: antialiased strokes, labels in a real font, white or transparent background."""
+"""PNG renderer: antialiased strokes, labels in a real font, white or transparent background; a
+page laid out on paper is drawn as the whole sheet at a fixed resolution (:mod:`.page`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from PIL import Image, ImageDraw
 from ..api import Renderer
 from ..ink import Ink
 from .layout import Layout, check_background, label_font, layout, parse_colour
+from .page import PngOptions, page_png, the_page
 from .raster import compose, coverage
 
 LABEL_SHADE = 0.75  # labels in a lighter tone of the ink colour, so the handwriting stands out
@@ -28,12 +30,17 @@ def label_coverage(lay: Layout) -> np.ndarray:
 class PngRenderer(Renderer):
     name = "png"
     suffixes = (".png",)
+    options = PngOptions
 
     def render(self, inks: list[Ink], path: Path, *, stroke_width: float = 2.0,
                color: str = "black", background: str = "white", height: int | None = None,
-               **_: Any) -> None:
+               options: PngOptions | None = None, **_: Any) -> None:
         colour = parse_colour(color)
         check_background(background)
+        page = the_page(inks)
+        if page is not None:  # the sheet at its resolution, the pen width the paper's
+            page_png(page, path, colour, background, (options or PngOptions()).dpi)
+            return
         lay = layout(inks, height=height)
         cov = coverage(lay.strokes, lay.width, lay.height, stroke_width)
         if lay.labels:

@@ -1,4 +1,5 @@
-"""SVG renderer: one path per stroke, viewBox fitted to the ink with a margin, y downwards."""
+"""SVG renderer: one path per stroke, viewBox fitted to the ink with a margin, y downwards; a
+page laid out on paper is drawn at paper size instead (:mod:`.page`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,7 @@ import svgwrite
 from ..api import Renderer
 from ..ink import Ink
 from .layout import check_background, label_font, layout, parse_colour
+from .page import page_svg, the_page
 
 
 class SvgRenderer(Renderer):
@@ -20,6 +22,10 @@ class SvgRenderer(Renderer):
                **_: Any) -> None:
         r, g, b = parse_colour(color)
         check_background(background)
+        page = the_page(inks)
+        if page is not None:  # in mm at paper size, the pen width the paper's
+            page_svg(page, path, (r, g, b))
+            return
         lay = layout(inks, height=height)
         dwg = svgwrite.Drawing(str(path), size=(f"{lay.width}px", f"{lay.height}px"),
                                viewBox=f"0 0 {lay.width} {lay.height}", profile="full")

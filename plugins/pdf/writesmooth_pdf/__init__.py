@@ -1,0 +1,1 @@
+"""writesmooth-pdf: handwriting on pages of a vector PDF (fpdf2)."""
