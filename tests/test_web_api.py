@@ -116,6 +116,21 @@ def test_write_wraps_long_text_and_keeps_paragraphs(api):
     assert body["lines"][2]["strokes"] == []
 
 
+def test_characters_the_model_never_learned_are_drawn_in_place(api):
+    r = api.post("/api/write", json={"text": "Quiet, 10% caf\u00e9 now", "seed": 1})
+    assert r.status_code == 200, r.text
+    (line,) = r.json()["lines"]
+    assert line["text"] == "Quiet, 10% caf\u00e9 now"
+    # the network wrote what it was given for them ("q", "o", "e") with the same seed: its
+    # last stroke is the same, moved along by what the glyphs are wider than what they replace
+    (plain,) = api.post("/api/write", json={"text": "quiet, 10o cafe now",
+                                            "seed": 1}).json()["lines"]
+    last, same = np.array(line["strokes"][-1]), np.array(plain["strokes"][-1])
+    assert last.shape == same.shape
+    assert np.allclose(last - last[0], same - same[0], atol=0.03)
+    assert not np.allclose(last[0], same[0])
+
+
 def test_write_as_svg_when_asked(api):
     r = api.post("/api/write", json={"text": "ink", "seed": 1},
                  headers={"Accept": "image/svg+xml"})
@@ -217,7 +232,9 @@ def test_render_makes_every_format_the_server_knows(api):
     ("/api/write", b"\xff\xfe", "not UTF-8"),
     ("/api/write", {"text": "   "}, "the text is empty"),
     ("/api/write", {}, "'text' must be a string"),
-    ("/api/write", {"text": "Quiz @ 10%"}, "'%', '@', 'Q'"),
+    ("/api/write", {"text": "Quiz @ 10%", "strict": True}, "'%', '@', 'Q'"),
+    ("/api/write", {"text": "a", "strict": "yes"}, "'strict' must be true or false"),
+    ("/api/write", {"text": "a\u5b57"}, "'\u5b57'"),
     ("/api/write", {"text": "x" * 601}, "limit is 600"),
     ("/api/write", {"text": "ab\x00"}, "control characters"),
     ("/api/write", {"text": "a", "bias": "high"}, "'bias' must be a number"),

@@ -106,14 +106,28 @@ def test_no_text_is_one_clear_error(run_cli, weights, tmp_path, monkeypatch):
     assert result.code == 2 and result.err_lines == ["error: no text to write: the text is empty"]
 
 
-def test_unknown_characters_exit_2_naming_them(run_cli, weights, tmp_path):
-    result = write(run_cli, weights, "Grüße für 5€", "-o", tmp_path / "x.png")
+def test_strict_refuses_unknown_characters_naming_them(run_cli, weights, tmp_path):
+    result = write(run_cli, weights, "Grüße für 5€", "--strict", "-o", tmp_path / "x.png")
     assert result.code == 2
     assert len(result.err_lines) == 1
     for ch in ("'ü'", "'ß'", "'€'"):
         assert ch in result.err
     assert "--replace-unknown" in result.err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_unknown_characters_are_drawn_and_one_without_a_glyph_is_named(run_cli, weights,
+                                                                      tmp_path):
+    out = tmp_path / "x.json"
+    result = write(run_cli, weights, "Grüße für 5", "-o", out, "--seed", "1")
+    assert result.code == 0, result.err
+    assert "single-stroke font" in result.out and "ß" in result.out
+    (ink,) = read_inks(out)
+    assert ink.text == "Grüße für 5" and ink.meta["font_characters"] == ["ü", "ß", "ü", "5"]
+    result = write(run_cli, weights, "Grüße für 5 字", "-o", tmp_path / "y.png")
+    assert result.code == 2 and len(result.err_lines) == 1
+    assert "'字'" in result.err and "'ü'" not in result.err
+    assert not (tmp_path / "y.png").exists()
 
 
 def test_replace_unknown(run_cli, weights, tmp_path):

@@ -20,6 +20,7 @@ from .files import atomic_write
 from .hookspecs import hookimpl
 from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
+from .missing import LinePlan, can_draw, draw_missing, plan_line, write_lines
 from .pages import PageLine, find_texts, on_baseline, smooth_line, split_sample
 from .paper import (PAPER_SIZES, RULE_COLOUR, RULE_WIDTH, Paper, as_pages, chars_per_line,
                     is_page, lay_out, ruling_lines)
@@ -31,13 +32,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Attention", "BatchEnd", "CAPABILITIES", "DEFAULT_BIAS", "DatasetLayout", "EpochEnd",
-    "FigureOptions", "Ink", "InkFormat", "InkFormatError", "Model", "NOTICES",
+    "FigureOptions", "Ink", "InkFormat", "InkFormatError", "LinePlan", "Model", "NOTICES",
     "NotImplementedCapability", "POSITIONS", "PageLine", "PluginError", "Renderer", "SAMPLE_SCALE", "Style",
     "StyleBank", "TrainEnd", "TrainEvents", "TrainHistory", "TrainOptions", "TrainRun", "WriteJob",
-    "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "default_styles_dir", "find_texts",
-    "hookimpl", "notices", "on_baseline", "option", "output_suffixes", "render_bytes", "report",
+    "WritesmoothError", "__version__", "add_notice", "atomic_write", "baseline", "can_draw", "draw_missing", "default_styles_dir", "find_texts",
+    "hookimpl", "notices", "on_baseline", "option", "output_suffixes", "plan_line", "render_bytes", "report",
     "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
-    "unknown_characters", "wrap_text",
+    "unknown_characters", "wrap_text", "write_lines",
     "PAPER_SIZES", "Paper", "RULE_COLOUR", "RULE_WIDTH", "as_pages", "chars_per_line", "is_page",
     "lay_out", "parse_colour", "ruling_lines",
 ]

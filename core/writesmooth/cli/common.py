@@ -33,7 +33,11 @@ BIASES = typer.Option(None, "--biases",
                       help="Comma list, e.g. 0,0.5,2: one labelled row per bias (same seed).")
 SEED = typer.Option(None, "--seed", help="Seed: the same seed and weights give the same strokes.")
 REPLACE = typer.Option(False, "--replace-unknown",
-                       help="Map characters the model has no class for to the closest known ones.")
+                       help="Map characters the model has no class for to the closest known ones "
+                            "(default: draw them from the single-stroke font).")
+STRICT = typer.Option(False, "--strict",
+                      help="Refuse characters the model has no class for instead of drawing "
+                           "them from the single-stroke font.")
 DEVICE = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N.")
 STYLES_DIR = typer.Option(None, "--styles-dir", envvar="WRITESMOOTH_STYLES_DIR",
                           show_envvar=False,
@@ -163,6 +167,14 @@ def tell(inks: Sequence[Ink]) -> None:
             warn(f"line {ink.text[:40]!r} came out empty: the model wrote nothing for it")
         for message in notices(ink):
             warn(message)
+
+
+def tell_drawn(inks: Sequence[Ink]) -> None:
+    """Say which characters were drawn from the font (``meta["font_characters"]``)."""
+    drawn = sorted({ch for ink in inks for ch in ink.meta.get("font_characters") or ()})
+    if drawn:
+        console.print(f"drawn from the single-stroke font (the model has no class for them): "
+                      f"{' '.join(drawn)}", style="dim")
 
 
 def _short(text: str, width: int = 24) -> str:

@@ -9,11 +9,13 @@ from typing import Any, Optional
 import typer
 
 from ..errors import WritesmoothError
+from ..missing import write_lines
 from ..text import wrap_text
 from . import options as o
-from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, STYLE_HELP, STYLES_DIR,
-                     WEIGHTS, adapted, check_known, check_output, collect, load_model,
-                     parse_biases, replacer, resolve_style, save)
+from . import render_options
+from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, STRICT, STYLE_HELP,
+                     STYLES_DIR, WEIGHTS, adapted, check_known, check_output, collect,
+                     load_model, parse_biases, replacer, resolve_style, save, tell_drawn)
 from .console import console, log
 
 DEFAULT_WIDTH = 60    # characters per line before wrapping
@@ -54,6 +56,8 @@ def write(
     out: Path = typer.Option(Path("write.png"), "-o", "--out",
                              help="Output: .svg/.png figure, or .inkml/.json/.jsonl strokes."),
     replace_unknown: bool = REPLACE,
+    strict: bool = STRICT,
+    render_option: Optional[list[str]] = render_options.RENDER_OPTION,
     device: str = DEVICE,
     stroke_width: float = o.STROKE_WIDTH,
     color: str = o.COLOR,
@@ -73,23 +77,23 @@ def write(
     m, extra = load_model(model, weights, "write", device, model_options or {})
     m, sample = adapted(m, kept, sample)
     if replace_unknown:  # before wrapping, so the lines wrap as they will be written
-        fix = replacer(m)
-        raw = fix(raw)
-        if sample is not None:
-            sample = sample.replace(text=fix(sample.text))
+        raw = replacer(m)(raw)
+    if sample is not None and not strict:  # the style's transcript only guides the network
+        sample = sample.replace(text=replacer(m)(sample.text))
     lines = wrap_text(raw, width)
-    check_known(m, lines + ([sample.text] if sample is not None else []))
+    check_known(m, [sample.text] if sample is not None else [])
     pages, labels = [], []
     for b in bias_list:
         what = f"writing (bias {b:g})" if len(bias_list) > 1 else "writing"
-        inks = collect(m.write_stream(lines, bias=b, seed=seed, style=sample, **extra),
-                       len(lines), what)
+        made = write_lines(m, lines, strict=strict, bias=b, seed=seed, style=sample, **extra)
+        inks = collect(made, len(lines), what)
         if seed is None:  # every bias row uses the seed the first one drew, so rows compare
             seed = next((i.meta["seed"] for i in inks if "seed" in i.meta), None)
         pages.append(inks)
         labels.append(f"bias {b:g}" if biases is not None else "")
     log.info("write: %d line(s), biases %s, seed %s", len(lines), bias_list, seed)
+    tell_drawn(pages[0])
     save(pages, labels, out, writer, stroke_width=stroke_width, color=color,
-         background=background, height=height)
+         background=background, height=height, options=render_options.build(out, render_option))
     if seed is not None:
         console.print(f"seed {seed}", style="dim")

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
 
-from writesmooth import Ink, Model, WriteJob, WritesmoothError
+from writesmooth import Ink, LinePlan, Model, WriteJob, WritesmoothError, draw_missing
 
 from .inkjson import BadRequest
 from .limits import Limits
@@ -42,6 +42,7 @@ class Task:
     model: Model | None = None                  # writes ``job`` (None: the engine's writer)
     lines: list[Ink] | None = None
     run: Callable[["Task"], None] | None = None
+    plans: list[LinePlan] | None = None         # per line of ``job``: what is drawn over it
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     gone: threading.Event = field(default_factory=threading.Event)
 
@@ -139,6 +140,9 @@ class Engine:
         made = (tasks[0].model or self.writer).write_jobs([t.job for t in tasks])
         left = {j: len(t.job.texts) for j, t in enumerate(tasks)}
         for j, i, ink in made:
+            plans = tasks[j].plans
+            if plans is not None:
+                ink = draw_missing(ink, plans[i])
             tasks[j].emit("line", index=i, ink=ink)
             left[j] -= 1
             if not left[j]:

@@ -21,6 +21,22 @@ def unknown_error(chars: set[str]) -> BadRequest:
                       f"\"replace_unknown\": true to use the closest ones).")
 
 
+def planned(model: Model, text: str, body: dict) -> writesmooth.LinePlan:
+    """One line to write: the characters the model has no class for drawn from the font at
+    their place (:func:`writesmooth.plan_line`), replaced by the closest ones where the
+    request asks for that, or refused with ``"strict": true``."""
+    strict = body.get("strict", False)
+    if not isinstance(strict, bool):
+        raise BadRequest("'strict' must be true or false.")
+    if strict or body.get("replace_unknown") is True or not writesmooth.can_draw(model):
+        text = checked_text(model, text, body)
+        return writesmooth.LinePlan(text, text)
+    try:
+        return writesmooth.plan_line(model, text)
+    except writesmooth.WritesmoothError as exc:
+        raise BadRequest(" ".join(str(exc).split())) from None
+
+
 def model_options(model: Model, body: dict, kind: str) -> Any:
     """``body["options"]`` checked against the model's declaration (``write_options`` or
     ``smooth_options``), as an instance of it; ``None`` where the model declares none."""
@@ -91,8 +107,9 @@ def write_task(engine: Engine, body: dict, loop, styles=None) -> tuple[Task, dic
     a style the writer was adapted to is written by the adapted model, unprimed; any other
     primes the writer with its sample (a file read: call this off the event loop)."""
     limits = engine.limits
-    lines = [checked_text(engine.writer, line, body)
+    plans = [planned(engine.writer, line, body)
              for line in wrap(text_field(body, limits), limits)]
+    lines = [p.text for p in plans]
     seed = seed_field(body)
     model, style, start = None, style_ink(engine, body), {}
     name = body.get("style_name")
@@ -103,10 +120,11 @@ def write_task(engine: Engine, body: dict, loop, styles=None) -> tuple[Task, dic
             raise BadRequest("This server keeps no styles.")
         model, style, adapted = styles.writer_for(name)
         start = {"style_name": name, "adapted": adapted}
-    job = WriteJob(lines, bias=number(body, "bias", DEFAULT_BIAS, 0.0, limits.bias),
-                   seed=new_seed() if seed is None else seed, style=style,
+    job = WriteJob([p.net for p in plans],
+                   bias=number(body, "bias", DEFAULT_BIAS, 0.0, limits.bias), seed=new_seed() if seed is None else seed, style=style,
                    options=model_options(engine.writer, body, "write"))
-    task = Task("write", time.monotonic() + limits.seconds, loop, job=job, model=model)
+    task = Task("write", time.monotonic() + limits.seconds, loop, job=job, model=model,
+                plans=plans)
     return task, {"seed": job.seed, "lines": len(lines), "texts": lines, "units": "model",
                   **start}
 
