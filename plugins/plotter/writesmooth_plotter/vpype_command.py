@@ -1,0 +1,108 @@
+"""``vpype writesmooth TEXT``: a vpype generator that writes TEXT in handwriting with a
+writesmooth model, one line under another from the origin, as a layer of vpype lines.
+
+    vpype writesmooth "Dear Sam" linesort write out.svg
+    vpype writesmooth --size 4mm --width 40 "$(cat letter.txt)" layout a4 gwrite -p writesmooth out.gcode
+
+Loading this module (vpype loads every plugin at start-up) also loads the G-code profiles
+``writesmooth`` and ``writesmooth_topleft`` into vpype-gcode's ``gwrite``.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import click
+import numpy as np
+import vpype as vp
+import vpype_cli
+
+import writesmooth
+
+from . import gcode  # noqa: F401  (loads the gwrite profiles)
+
+
+def x_height(ink: writesmooth.Ink) -> float:
+    """From the baseline (80th percentile of the points' y) up to the 25th percentile: the
+    height of the small letters, which ascenders and descenders move little."""
+    y = ink.points()[:, 1].astype(np.float64)
+    return float(writesmooth.baseline(ink) - np.percentile(y, 25))
+
+
+def layout(inks: Sequence[writesmooth.Ink], size: float, spacing: float) -> writesmooth.Ink:
+    """``inks`` (one line each, any units) scaled together to an x-height of ``size`` and
+    stacked ``spacing`` apart, left edge at x = 0 and top at y = 0 (same units as both)."""
+    heights = [h for ink in inks if not ink.is_empty() and (h := x_height(ink)) > 0]
+    scale = size / float(np.median(heights)) if heights else 1.0
+    return writesmooth.stack_lines([ink.scaled(scale) for ink in inks], gap=spacing)
+
+
+def load_model(name: str | None) -> Any:
+    """The model ``name`` (default: the one ``writesmooth write`` uses), loaded."""
+    # The core exports no way yet to look a registered model up: this is the one place the
+    # plugin reaches into writesmooth.plugins for it.
+    from writesmooth.plugins import get_toolkit
+
+    tk = get_toolkit()
+    cls = tk.model(tk.model_by_alias(name) if name else tk.default_model("write"))
+    if "write" not in cls.capabilities:
+        raise writesmooth.NotImplementedCapability(f"model '{cls.name}' cannot write")
+    return cls.load()
+
+
+def write(model: Any, texts: list[str], *, bias: float, seed: int | None
+          ) -> list[writesmooth.Ink]:
+    """One ink per text (an empty ink for an empty line)."""
+    wanted = [i for i, t in enumerate(texts) if t.strip()]
+    lines = [writesmooth.Ink(strokes=[], text=t) for t in texts]
+    if not wanted:
+        return lines
+    some = [texts[i] for i in wanted]
+    write_lines = getattr(writesmooth, "write_lines", None)
+    if write_lines is not None:  # draws characters the model never learnt from a font
+        stream = write_lines(model, some, bias=bias, seed=seed, style=None)
+    else:
+        unknown = sorted({ch for t in some for ch in model.unknown_chars(t)})
+        if unknown:
+            raise writesmooth.unknown_characters(model.name, unknown)
+        stream = model.write_stream(some, bias=bias, seed=seed)
+    for i, ink in stream:
+        lines[wanted[i]] = ink
+    return lines
+
+
+@click.command("writesmooth")
+@click.argument("text", type=str)
+@click.option("--seed", type=int, default=None, help="Random seed (the same seed, the same "
+              "handwriting).")
+@click.option("--bias", type=float, default=writesmooth.DEFAULT_BIAS, show_default=True,
+              help="Sampling bias: higher is neater, lower more varied.")
+@click.option("-s", "--size", type=vpype_cli.LengthType(), default="2.2mm", show_default=True,
+              help="Height of the small letters (x-height), as on 10 mm ruled paper.")
+@click.option("-w", "--width", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Characters per line before the text wraps.")
+@click.option("-n", "--line-spacing", type=vpype_cli.LengthType(), default="10mm",
+              show_default=True, help="Distance between the lines' baselines.")
+@click.option("-m", "--model", type=str, default=None,
+              help="writesmooth model (default: the one `writesmooth write` uses).")
+@vpype_cli.generator
+def writesmooth_command(text: str, seed: int | None, bias: float, size: float, width: int,
+                        line_spacing: float, model: str | None) -> vp.LineCollection:
+    """Write TEXT in handwriting with writesmooth, lines stacked from the origin.
+
+    TEXT is word-wrapped to --width characters; a new line in it starts a new line. The
+    lines are scaled together so that the small letters are --size high.
+    """
+    texts = writesmooth.wrap_text(text, width)
+    try:
+        page = layout(write(load_model(model), texts, bias=bias, seed=seed), size,
+                      line_spacing)
+    except writesmooth.WritesmoothError as exc:
+        raise click.ClickException(str(exc)) from None
+    lines = vp.LineCollection()
+    for stroke in page.strokes:
+        line = stroke[:, 0].astype(np.float64) + 1j * stroke[:, 1].astype(np.float64)
+        lines.append(np.repeat(line, 2) if len(line) == 1 else line)
+    return lines
+
+
+writesmooth_command.help_group = "Generators"
