@@ -28,7 +28,7 @@ import numpy as np
 
 from .api import POSITIONS, Model, unknown_characters
 from .errors import NotImplementedCapability
-from .glyphs import accent, accent_of, draw, has_glyph
+from .glyphs import accent, accent_of, draw, glyph, has_glyph
 from .hand import hand_stats
 from .ink import Ink, baseline
 
@@ -39,6 +39,8 @@ VARIATION = 0.05    # of a drawn glyph's size, angle and shape (glyphs.draw)
 FRAGMENT_POINTS = 8  # a piece left of a cut stroke with fewer points, or smaller than
 FRAGMENT_SIZE = 0.5  # this many x-heights, is dropped
 SHORT = frozenset("acemnorsuvwxz")  # letters that span the x-height: they measure it
+TALL = frozenset("ABCDEFGHIKLMNRTUVWbdhklt0123456789")  # ... and the capital height
+FONT_CAP = 2.0      # the font's capital height in x-heights (glyphs.py)
 
 
 @dataclass
@@ -141,7 +143,7 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
     keep = np.ones(n, bool)
     slant = hand_stats(ink)["slant"]
     slant = slant if math.isfinite(slant) else 0.0
-    xh, base = _measure(ink, pts, pos, line.net)
+    xh, cap, base = _measure(ink, pts, pos, line.net)
     rng = np.random.default_rng(meta.get("seed") if seed is None else seed)
     extra: list[tuple[float, np.ndarray]] = []  # (where in the writing order, stroke)
     for p, ch, kind in sorted(line.draws):
@@ -157,9 +159,12 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
         if len(before):
             left = max(left, float(before.max()) + GAP * xh)
         right_old = float(pts[here, 0].max()) if here.any() else left
-        keep &= ~here
-        glyph, advance = draw(ch, x_height=xh, slant=slant, rng=rng, variation=VARIATION)
-        extra += [(order - 0.5, g + np.array([left, base])) for g in glyph]
+        keep &= ~(here | _ticks(pts, pos, which, keep, p, line.net, xh))
+        # a glyph as tall as a capital is fitted to the line's capitals, a small one to its
+        # x-height
+        size = cap / FONT_CAP if glyph(ch).top < -1.5 else xh
+        shapes, advance = draw(ch, x_height=size, slant=slant, rng=rng, variation=VARIATION)
+        extra += [(order - 0.5, g + np.array([left, base])) for g in shapes]
         after = keep & (pos > p)
         # the writing after it moves by what the glyph is wider than what it replaces, so the
         # spacing after it stays the writer's
@@ -168,32 +173,53 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
     # what is left of a stroke the placeholder was cut out of (its lead-in or its exit, read
     # while the window was already on a neighbour) is a stray tick beside the glyph: dropped
     pieces = [(k, q) for k, q in _pieces(pts, which, keep)
-              if which[int(k)] not in cut or len(q) >= FRAGMENT_POINTS
-              and float(np.ptp(q, axis=0).max()) >= FRAGMENT_SIZE * xh]
+              if which[int(k)] not in cut or not _small(q, xh)]
     ordered = sorted(pieces + extra, key=lambda e: e[0])
     return Ink(strokes=[s.astype(np.float32) for _, s in ordered], text=line.text,
                writer=ink.writer, source=ink.source, id=ink.id, meta=meta)
 
 
-def _measure(ink: Ink, pts: np.ndarray, pos: np.ndarray, net: str) -> tuple[float, float]:
-    """The line's x-height and baseline, from the letters without ascenders or descenders
-    the model wrote (its positions say which points are theirs): the median of their heights
-    and of their lowest points; else the whole line's (:func:`writesmooth.hand.hand_stats`)."""
-    tops, bottoms = [], []
+def _measure(ink: Ink, pts: np.ndarray, pos: np.ndarray, net: str
+             ) -> tuple[float, float, float]:
+    """The line's x-height, capital height and baseline, from the letters the model wrote
+    (its positions say which points are whose): the medians of the heights of the letters
+    without ascenders or descenders (:data:`SHORT`), of the capitals, digits and letters with
+    ascenders (:data:`TALL`; none: :data:`FONT_CAP` x-heights), and of the short letters'
+    lowest points; else the whole line's (:func:`writesmooth.hand.hand_stats`)."""
+    spans: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     for k, ch in enumerate(net):
         mine = pts[pos == k, 1]
-        if ch in SHORT and len(mine) >= 3:
+        if (ch in SHORT or ch in TALL) and len(mine) >= 3:
             top, bottom = np.percentile(mine, [5, 95])
-            tops.append(top)
-            bottoms.append(bottom)
-    if tops:
-        heights = np.array(bottoms) - np.array(tops)
-        if np.median(heights) > 0:
-            return float(np.median(heights)), float(np.median(bottoms))
-    xh = hand_stats(ink)["x_height"]
+            spans[ch in TALL].append((float(top), float(bottom)))
+    if spans[False]:
+        tops, bottoms = np.array(spans[False]).T
+        xh, base = float(np.median(bottoms - tops)), float(np.median(bottoms))
+    else:
+        xh, base = hand_stats(ink)["x_height"], float(baseline(ink))
     if not xh > 0:
         xh = max(float(np.ptp(pts[:, 1])) / 2, 1e-3)
-    return float(xh), float(baseline(ink))
+    cap = float(np.median([base - top for top, _ in spans[True]])) if spans[True] else 0.0
+    return xh, cap if cap > xh else FONT_CAP * xh, base
+
+
+def _ticks(pts: np.ndarray, pos: np.ndarray, which: np.ndarray, keep: np.ndarray, p: int,
+           net: str, xh: float) -> np.ndarray:
+    """The points of tiny strokes written while the window read a space beside position
+    ``p``: a space has no strokes of its own, so they are the stand-in's lead-in or exit."""
+    out = np.zeros(len(pts), bool)
+    for q in (p - 1, p + 1):
+        if not (0 <= q < len(net) and net[q] == " "):
+            continue
+        for k in set(which[keep & (pos == q)].tolist()):
+            mine = which == k
+            if (pos[mine] == q).all() and _small(pts[mine], xh):
+                out |= mine
+    return out
+
+
+def _small(stroke: np.ndarray, xh: float) -> bool:
+    return len(stroke) < FRAGMENT_POINTS or float(np.ptp(stroke, axis=0).max()) < FRAGMENT_SIZE * xh
 
 
 def _pieces(pts: np.ndarray, which: np.ndarray, keep: np.ndarray

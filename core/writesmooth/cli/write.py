@@ -10,8 +10,10 @@ import typer
 
 from ..errors import WritesmoothError
 from ..missing import write_lines
+from ..paper import chars_per_line, lay_out
 from ..text import wrap_text
 from . import options as o
+from . import paper as p
 from . import render_options
 from .common import (BIAS, BIASES, DEVICE, MODEL, REPLACE, SEED, STRICT, STYLE_HELP,
                      STYLES_DIR, WEIGHTS, adapted, check_known, check_output, collect,
@@ -52,9 +54,18 @@ def write(
     style_text: Optional[str] = typer.Option(
         None, "--style-text", help="Transcript of --style when its file holds none."),
     styles_dir: Optional[Path] = STYLES_DIR,
-    width: int = typer.Option(DEFAULT_WIDTH, "--width", min=1, help="Characters per line."),
+    width: Optional[int] = typer.Option(
+        None, "--width", min=1, show_default=False,
+        help=f"Characters per line (default {DEFAULT_WIDTH}; on pages, as many as fit)."),
     out: Path = typer.Option(Path("write.png"), "-o", "--out",
-                             help="Output: .svg/.png figure, or .inkml/.json/.jsonl strokes."),
+                             help="Output: .svg/.png figure, .pdf pages, plotter files, or "
+                                  ".inkml/.json/.jsonl strokes."),
+    page: Optional[str] = p.PAGE,
+    margins: Optional[str] = p.MARGINS,
+    line_spacing: Optional[float] = p.LINE_SPACING,
+    paper: Optional[str] = p.PAPER,
+    page_numbers: Optional[bool] = p.PAGE_NUMBERS,
+    pen_width: Optional[float] = p.PEN_WIDTH,
     replace_unknown: bool = REPLACE,
     strict: bool = STRICT,
     render_option: Optional[list[str]] = render_options.RENDER_OPTION,
@@ -65,9 +76,15 @@ def write(
     height: Optional[int] = o.HEIGHT,
     model_options: Optional[dict[str, Any]] = None,
 ) -> None:
-    """Write text as handwriting: word-wrapped lines, sampled together, stacked on one page."""
+    """Write text as handwriting: word-wrapped lines, sampled together, stacked on one page;
+    or, with --page (or a .pdf or plotter output), laid out on sheets of paper."""
     writer = check_output(out)
     bias_list = parse_biases(biases, bias)
+    sheet = p.paper_from(out, page, margins=margins, line_spacing=line_spacing, paper=paper,
+                         page_numbers=page_numbers, pen_width=pen_width)
+    if sheet is not None and len(bias_list) > 1:
+        raise WritesmoothError("--biases draws a figure of labelled rows, not pages")
+    settings = render_options.build(out, render_option)
     raw = read_text(text, text_file)
     if not raw.strip():
         raise WritesmoothError("no text to write: the text is empty")
@@ -80,6 +97,8 @@ def write(
         raw = replacer(m)(raw)
     if sample is not None and not strict:  # the style's transcript only guides the network
         sample = sample.replace(text=replacer(m)(sample.text))
+    if width is None:
+        width = DEFAULT_WIDTH if sheet is None else chars_per_line(sheet)
     lines = wrap_text(raw, width)
     check_known(m, [sample.text] if sample is not None else [])
     pages, labels = [], []
@@ -93,7 +112,11 @@ def write(
         labels.append(f"bias {b:g}" if biases is not None else "")
     log.info("write: %d line(s), biases %s, seed %s", len(lines), bias_list, seed)
     tell_drawn(pages[0])
-    save(pages, labels, out, writer, stroke_width=stroke_width, color=color,
-         background=background, height=height, options=render_options.build(out, render_option))
+    if sheet is not None:
+        p.save_pages(lay_out(pages[0], sheet), out, color=color, background=background,
+                     options=settings)
+    else:
+        save(pages, labels, out, writer, stroke_width=stroke_width, color=color,
+             background=background, height=height, options=settings)
     if seed is not None:
         console.print(f"seed {seed}", style="dim")
