@@ -23,8 +23,8 @@ import numpy as np
 
 import writesmooth
 from writesmooth.paper import Paper, chars_per_line, lay_out
-from writesmooth.plugins import get_toolkit
 from writesmooth_plotter import travel
+from writesmooth_plotter.vpype_command import write as write_inks
 
 TEXTS = Path(__file__).with_name("legibility_texts.txt")
 
@@ -35,14 +35,8 @@ def sentences(n: int) -> str:
 
 
 def write(texts: list[str], seed: int) -> list[writesmooth.Ink]:
-    tk = get_toolkit()
-    model = tk.model(tk.default_model("write")).load()
-    draw = getattr(writesmooth, "write_lines", None)
-    stream = (draw(model, texts, bias=writesmooth.DEFAULT_BIAS, seed=seed, style=None)
-              if draw is not None else
-              model.write_stream(texts, bias=writesmooth.DEFAULT_BIAS, seed=seed))
-    done = dict(stream)
-    return [done[i] for i in range(len(texts))]
+    """The lines as ``vpype writesmooth`` writes them, with the default model."""
+    return write_inks(writesmooth.load_model(), texts, bias=writesmooth.DEFAULT_BIAS, seed=seed)
 
 
 def pen_down_mm(page: writesmooth.Ink) -> float:

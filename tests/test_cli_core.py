@@ -83,7 +83,7 @@ def test_models_json_lists_the_project_models(run_cli):
     models = {m["name"]: m for m in json.loads(result.out)}
     assert models["lstm-graves"]["plugin"] == "lstm_graves"
     assert models["lstm-graves"]["capabilities"] == ["train", "write", "smooth", "evaluate",
-                                                     "adapt"]
+                                                     "adapt", "positions"]
     assert models["gan-stub"]["capabilities"] == []
     assert set(models["gan-stub"]) == {"name", "plugin", "distribution", "capabilities",
                                        "bundled_weights", "weights", "description"}
@@ -139,7 +139,7 @@ FAILURES = {
     "billion laughs": (BILLION_LAUGHS, "o.png", "refused"),
     "missing file": (None, "o.svg", "no such file"),
     "unknown suffix": (b"", "o.bmp", r"no renderer for output suffix '\.bmp' of \S+o\.bmp "
-                                     r"\(known: \.png, \.svg\)"),
+                                     r"\(known: [^)]*\.png, \.svg\)"),
     "not a line file": (b"<html><body/></html>", "o.svg", "unknown handwriting format"),
 }
 

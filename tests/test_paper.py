@@ -360,25 +360,6 @@ def test_a_pdf_of_a_figure_is_one_page(tmp_path):
 
 # --- the command line's page flags ------------------------------------------------------------
 
-def test_the_page_flags_make_a_paper_only_for_pages():
-    from writesmooth.cli.paper import paper_from
-
-    assert paper_from(Path("letter.png")) is None  # a figure
-    assert paper_from(Path("letter.png"), "letter").size == "letter"
-    made = paper_from(Path("letter.svg"), "a5", margins="10,15", line_spacing=8, paper="ruled",
-                      page_numbers=True, pen_width=0.3)
-    assert (made.width, made.margins, made.line_spacing) == (148, (10, 15, 10, 15), 8)
-    assert (made.ruling, made.page_numbers, made.pen_width) == ("ruled", True, 0.3)
-    if ".pdf" in get_toolkit().renderers:  # always pages: A4 unless --page says otherwise
-        assert paper_from(Path("letter.pdf")) == Paper()
-    with pytest.raises(WritesmoothError, match="add --page SIZE"):
-        paper_from(Path("letter.png"), paper="ruled")
-    with pytest.raises(WritesmoothError, match="not letter.jsonl"):
-        paper_from(Path("letter.jsonl"), "a4")
-    with pytest.raises(WritesmoothError, match="unknown page size"):
-        paper_from(Path("letter.png"), "a9")
-
-
 def test_pages_are_saved_one_file_each_unless_the_format_holds_them_all(tmp_path):
     from writesmooth.cli.paper import page_paths, save_pages
 

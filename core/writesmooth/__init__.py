@@ -22,6 +22,7 @@ from .ink import Ink, baseline, stack_lines
 from .lines import split_lines
 from .missing import LinePlan, can_draw, draw_missing, plan_line, write_lines
 from .pages import PageLine, find_texts, on_baseline, smooth_line, split_sample
+from .plugins import find_model, load_model
 from .paper import (PAPER_SIZES, RULE_COLOUR, RULE_WIDTH, Paper, as_pages, chars_per_line,
                     is_page, lay_out, ruling_lines)
 from .render.layout import parse_colour
@@ -40,5 +41,5 @@ __all__ = [
     "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
     "unknown_characters", "wrap_text", "write_lines",
     "PAPER_SIZES", "Paper", "RULE_COLOUR", "RULE_WIDTH", "as_pages", "chars_per_line", "is_page",
-    "lay_out", "parse_colour", "ruling_lines",
+    "lay_out", "parse_colour", "ruling_lines", "find_model", "load_model",
 ]

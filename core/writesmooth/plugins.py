@@ -17,7 +17,8 @@ import pluggy
 
 from . import hookspecs
 from .api import DatasetLayout, InkFormat, Model, Renderer
-from .errors import PluginError, WritesmoothError
+from .devices import resolve_device
+from .errors import NotImplementedCapability, PluginError, WritesmoothError
 
 ENTRY_POINT_GROUP = "writesmooth"
 ENV_FILTER = "WRITESMOOTH_LOAD_PLUGINS"
@@ -307,3 +308,22 @@ def reset_toolkit() -> None:
     """Forget the loaded toolkit (tests, or after installing a plugin in-process)."""
     global _toolkit
     _toolkit = None
+
+
+def find_model(name: str | None = None, capability: str = "write") -> type[Model]:
+    """The registered model class ``name`` (default: :meth:`Toolkit.default_model` of
+    ``capability``); one clear error when there is none or it lacks ``capability``."""
+    tk = get_toolkit()
+    cls = tk.model(name or tk.default_model(capability))
+    if capability not in cls.capabilities:
+        raise NotImplementedCapability(
+            f"model '{cls.name}' cannot {capability} (its capabilities: "
+            f"{', '.join(sorted(cls.capabilities)) or 'none'})")
+    return cls
+
+
+def load_model(name: str | None = None, capability: str = "write", *,
+               weights: Path | None = None, device: str = "auto") -> Model:
+    """:func:`find_model`, loaded from ``weights`` (default: its bundled ones) on ``device``
+    (``auto``: a CUDA GPU where there is one)."""
+    return find_model(name, capability).load(weights, device=resolve_device(device))

@@ -14,9 +14,9 @@ import typer
 from ..api import DEFAULT_BIAS, notices, unknown_characters
 from ..data.io import read_ink, write_inks
 from ..devices import resolve_device
-from ..errors import NotImplementedCapability, WritesmoothError
+from ..errors import WritesmoothError
 from ..ink import Ink, stack_lines
-from ..plugins import get_toolkit
+from ..plugins import find_model, get_toolkit
 from ..report import progress
 from . import model_options
 from . import options as o
@@ -83,12 +83,7 @@ def load_model(name: Optional[str], weights: Optional[Path], capability: str, de
                given: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The model ``name`` (default: :meth:`Toolkit.default_model`) loaded for ``capability``,
     and the keyword arguments of its declared options (``{"options": ...}``, or none)."""
-    tk = get_toolkit()
-    cls = tk.model(name or tk.default_model(capability))
-    name = cls.name
-    if capability not in cls.capabilities:
-        raise NotImplementedCapability(f"model '{name}' cannot {capability} (its capabilities: "
-                                       f"{', '.join(sorted(cls.capabilities)) or 'none'})")
+    cls = find_model(name, capability)
     declared = model_options.build(cls, capability, given)
     kwargs = {} if declared is None else {"options": declared}
     return cls.load(weights, device=resolve_device(device)), kwargs

@@ -36,37 +36,16 @@ def layout(inks: Sequence[writesmooth.Ink], size: float, spacing: float) -> writ
     return writesmooth.stack_lines([ink.scaled(scale) for ink in inks], gap=spacing)
 
 
-def load_model(name: str | None) -> Any:
-    """The model ``name`` (default: the one ``writesmooth write`` uses), loaded."""
-    # The core exports no way yet to look a registered model up: this is the one place the
-    # plugin reaches into writesmooth.plugins for it.
-    from writesmooth.plugins import get_toolkit
-
-    tk = get_toolkit()
-    cls = tk.model(tk.model_by_alias(name) if name else tk.default_model("write"))
-    if "write" not in cls.capabilities:
-        raise writesmooth.NotImplementedCapability(f"model '{cls.name}' cannot write")
-    return cls.load()
-
-
 def write(model: Any, texts: list[str], *, bias: float, seed: int | None
           ) -> list[writesmooth.Ink]:
-    """One ink per text (an empty ink for an empty line)."""
+    """One ink per text (an empty ink for an empty line); characters the model never learnt
+    are drawn from the single-stroke font (:func:`writesmooth.write_lines`)."""
     wanted = [i for i, t in enumerate(texts) if t.strip()]
     lines = [writesmooth.Ink(strokes=[], text=t) for t in texts]
-    if not wanted:
-        return lines
-    some = [texts[i] for i in wanted]
-    write_lines = getattr(writesmooth, "write_lines", None)
-    if write_lines is not None:  # draws characters the model never learnt from a font
-        stream = write_lines(model, some, bias=bias, seed=seed, style=None)
-    else:
-        unknown = sorted({ch for t in some for ch in model.unknown_chars(t)})
-        if unknown:
-            raise writesmooth.unknown_characters(model.name, unknown)
-        stream = model.write_stream(some, bias=bias, seed=seed)
-    for i, ink in stream:
-        lines[wanted[i]] = ink
+    if wanted:
+        made = writesmooth.write_lines(model, [texts[i] for i in wanted], bias=bias, seed=seed)
+        for i, ink in made:
+            lines[wanted[i]] = ink
     return lines
 
 
@@ -94,8 +73,8 @@ def writesmooth_command(text: str, seed: int | None, bias: float, size: float, w
     """
     texts = writesmooth.wrap_text(text, width)
     try:
-        page = layout(write(load_model(model), texts, bias=bias, seed=seed), size,
-                      line_spacing)
+        inks = write(writesmooth.load_model(model), texts, bias=bias, seed=seed)
+        page = layout(inks, size, line_spacing)
     except writesmooth.WritesmoothError as exc:
         raise click.ClickException(str(exc)) from None
     lines = vp.LineCollection()
