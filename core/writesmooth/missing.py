@@ -165,7 +165,6 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
         size = cap / FONT_CAP if glyph(ch).top < -1.5 else xh
         shapes, advance = draw(ch, x_height=size, slant=slant, rng=rng, variation=VARIATION)
         extra += [(order - 0.5, g + np.array([left, base])) for g in shapes]
-        after = keep & (pos > p)
         # the writing after it moves by what the glyph is wider than what it replaces, so the
         # spacing after it stays the writer's
         pts[keep & (pos > p), 0] += (left + advance) - right_old
