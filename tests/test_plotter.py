@@ -250,6 +250,8 @@ def test_sorting_cuts_pen_up_travel_and_keeps_the_strokes():
     (scattered_page, GcodeOptions(feed=0), "feed must be at least 1"),
     (scattered_page, GcodeOptions(z_up=0, z_down=1), "must be below z_up"),
     (scattered_page, GcodeOptions(pen="servo", servo_up=""), "servo_up must be one"),
+    (scattered_page, GcodeOptions(pen="servo", servo_down="M3 S30\nG0 X900"),
+     "servo_down must be one printable line"),
     (scattered_page, HpglOptions(), "render options must be GcodeOptions"),
 ])
 def test_bad_gcode_input_is_one_clear_line(make, options, message):

@@ -75,4 +75,8 @@ def resolve(cls: type, given: Any) -> Any:
         low = f.metadata.get("min")
         if low is not None and value is not None and not value >= low:
             raise writesmooth.WritesmoothError(f"{f.name} must be at least {low:g}, not {value}")
+        # a command is one line of the file: a line break would slip other commands in
+        if isinstance(value, str) and not value.isprintable():
+            raise writesmooth.WritesmoothError(
+                f"{f.name} must be one printable line, not {value!r}")
     return options
