@@ -164,3 +164,20 @@ def test_the_bundled_model_plans_every_printable_character():
     # accented letters keep their base letter for the network
     assert plan_line(model, "na\u00efve").net == "naive"
     assert unicodedata.normalize("NFD", "\u00ef")[0] == "i"
+
+
+def test_what_is_left_of_a_cut_stroke_in_a_space_or_too_small_goes_with_it():
+    # "a", then one stroke: the stand-in q (position 1), a loop on into the space (position
+    # 2, ten points), and on to the "b" (position 3, whose stroke stays)
+    a = np.array([[1, 0], [3, -5], [5, 0], [7, -5], [9, 0]], np.float32)
+    q = np.array([[11, 0], [13, -5], [15, 0], [17, -5], [19, 0]], np.float32)
+    loop = np.stack([np.linspace(20, 29, 10), np.full(10, -3.0)], 1).astype(np.float32)
+    b = np.array([[31, 0], [33, -9], [35, 0], [37, -5], [39, 0]], np.float32)
+    ink = Ink(strokes=[a, np.concatenate([q, loop]), b], text="aq b",
+              meta={POSITIONS: np.array([0] * 5 + [1] * 5 + [2] * 10 + [3] * 5), "seed": 1})
+    out = draw_missing(ink, plan_line(Blocks(), "aQ b"))
+    assert out.text == "aQ b"
+    # a, the glyph's strokes, b: nothing of the loop is left
+    assert not any(np.allclose(s[:, 1], -3.0) and len(s) == 10 for s in out.strokes)
+    assert np.array_equal(out.strokes[0], a)
+    assert len(out.strokes[-1]) == 5 and np.allclose(np.diff(out.strokes[-1][:, 0]), 2)

@@ -343,3 +343,14 @@ def handwriting(text: str, scale: float = 1.0, density: int = 1) -> Ink:
     return Ink(strokes=strokes, text=text, source="fake.xml")
 
 
+
+
+def test_the_pen_positions_trail_the_window_within_a_stroke_only():
+    from writesmooth import Ink
+    from writesmooth_lstm_graves.draw import WINDOW_LEAD, pen_positions
+
+    ink = Ink(strokes=[np.zeros((6, 2), np.float32), np.zeros((3, 2), np.float32)])
+    got = pen_positions(np.arange(9), ink)
+    assert WINDOW_LEAD == 4
+    # the first stroke reads where the window was four points earlier; the second starts anew
+    assert got.tolist() == [0, 0, 0, 0, 0, 1, 6, 6, 6]

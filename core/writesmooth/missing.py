@@ -41,6 +41,7 @@ FRAGMENT_SIZE = 0.5  # this many x-heights, is dropped
 SHORT = frozenset("acemnorsuvwxz")  # letters that span the x-height: they measure it
 TALL = frozenset("ABCDEFGHIKLMNRTUVWbdhklt0123456789")  # ... and the capital height
 FONT_CAP = 2.0      # the font's capital height in x-heights (glyphs.py)
+NEAR, REACH = 3, 6  # a glyph sits on the feet of the 3 nearest short letters within 6 places
 
 
 @dataclass
@@ -143,14 +144,15 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
     keep = np.ones(n, bool)
     slant = hand_stats(ink)["slant"]
     slant = slant if math.isfinite(slant) else 0.0
-    xh, cap, base = _measure(ink, pts, pos, line.net)
+    xh, cap, feet = _measure(ink, pts, pos, line.net)
     rng = np.random.default_rng(meta.get("seed") if seed is None else seed)
     extra: list[tuple[float, np.ndarray]] = []  # (where in the writing order, stroke)
     for p, ch, kind in sorted(line.draws):
         here = (pos == p) & keep
         order = float(np.argmax(pos >= p)) if (pos >= p).any() else float(n)
         if kind == "accent":
-            marks = _accent(ch, pts[here], pts[keep & (pos < p)], base, xh, slant)
+            marks = _accent(ch, pts[here], pts[keep & (pos < p)], _baseline_at(p, feet), xh,
+                            slant)
             extra += [(order + 0.5, m) for m in marks]
             continue
         before = pts[keep & (pos < p), 0]
@@ -164,42 +166,57 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
         # x-height
         size = cap / FONT_CAP if glyph(ch).top < -1.5 else xh
         shapes, advance = draw(ch, x_height=size, slant=slant, rng=rng, variation=VARIATION)
-        extra += [(order - 0.5, g + np.array([left, base])) for g in shapes]
+        extra += [(order - 0.5, g + np.array([left, _baseline_at(p, feet)])) for g in shapes]
         # the writing after it moves by what the glyph is wider than what it replaces, so the
         # spacing after it stays the writer's
-        pts[keep & (pos > p), 0] += (left + advance) - right_old
+        pts[keep & (pos > p), 0] += (left + advance + GAP * xh) - right_old
     cut = set(which[~keep].tolist())
     # what is left of a stroke the placeholder was cut out of (its lead-in or its exit, read
-    # while the window was already on a neighbour) is a stray tick beside the glyph: dropped
+    # while the window was already on a neighbour) is a stray tick beside the glyph, and a
+    # piece written while it read a space belongs to no letter: dropped
+    spaces = np.array([ch == " " for ch in line.net] + [True])  # past the end: no letter
     pieces = [(k, q) for k, q in _pieces(pts, which, keep)
-              if which[int(k)] not in cut or not _small(q, xh)]
+              if which[int(k)] not in cut
+              or not (_small(q, xh) or spaces[pos[int(k):int(k) + len(q)]].all())]
     ordered = sorted(pieces + extra, key=lambda e: e[0])
     return Ink(strokes=[s.astype(np.float32) for _, s in ordered], text=line.text,
                writer=ink.writer, source=ink.source, id=ink.id, meta=meta)
 
 
 def _measure(ink: Ink, pts: np.ndarray, pos: np.ndarray, net: str
-             ) -> tuple[float, float, float]:
-    """The line's x-height, capital height and baseline, from the letters the model wrote
-    (its positions say which points are whose): the medians of the heights of the letters
-    without ascenders or descenders (:data:`SHORT`), of the capitals, digits and letters with
-    ascenders (:data:`TALL`; none: :data:`FONT_CAP` x-heights), and of the short letters'
-    lowest points; else the whole line's (:func:`writesmooth.hand.hand_stats`)."""
-    spans: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+             ) -> tuple[float, float, dict[int, float]]:
+    """The line's x-height and capital height, and the lowest point of each letter without
+    ascenders or descenders the model wrote (by position: its positions say which points are
+    whose). The x-height is the median height of those letters (:data:`SHORT`), the capital
+    height the upper quartile of the capitals', digits' and ascenders' (:data:`TALL`; none:
+    :data:`FONT_CAP` x-heights); a line without short letters is measured whole
+    (:func:`writesmooth.hand.hand_stats`)."""
+    spans: dict[bool, list[tuple[int, float, float]]] = {False: [], True: []}
     for k, ch in enumerate(net):
         mine = pts[pos == k, 1]
         if (ch in SHORT or ch in TALL) and len(mine) >= 3:
             top, bottom = np.percentile(mine, [5, 95])
-            spans[ch in TALL].append((float(top), float(bottom)))
+            spans[ch in TALL].append((k, float(top), float(bottom)))
     if spans[False]:
-        tops, bottoms = np.array(spans[False]).T
+        _, tops, bottoms = np.array(spans[False]).T
         xh, base = float(np.median(bottoms - tops)), float(np.median(bottoms))
+        feet = {k: bottom for k, _, bottom in spans[False]}
     else:
-        xh, base = hand_stats(ink)["x_height"], float(baseline(ink))
+        xh, base, feet = hand_stats(ink)["x_height"], float(baseline(ink)), {}
     if not xh > 0:
         xh = max(float(np.ptp(pts[:, 1])) / 2, 1e-3)
-    cap = float(np.median([base - top for top, _ in spans[True]])) if spans[True] else 0.0
-    return xh, cap if cap > xh else FONT_CAP * xh, base
+    # the taller of them: ascenders and capitals outgrow digits and a short "t"
+    cap = float(np.percentile([base - top for _, top, _ in spans[True]], 75)) \
+        if spans[True] else 0.0
+    feet.setdefault(-1, base)  # the whole line's, where no short letter is near
+    return xh, cap if cap > xh else FONT_CAP * xh, feet
+
+
+def _baseline_at(p: int, feet: dict[int, float]) -> float:
+    """The baseline at position ``p``: the median foot of the :data:`NEAR` short letters
+    nearest it within :data:`REACH` positions (a line's baseline drifts), else the line's."""
+    near = sorted((abs(k - p), y) for k, y in feet.items() if k >= 0 and abs(k - p) <= REACH)
+    return float(np.median([y for _, y in near[:NEAR]])) if near else feet[-1]
 
 
 def _ticks(pts: np.ndarray, pos: np.ndarray, which: np.ndarray, keep: np.ndarray, p: int,

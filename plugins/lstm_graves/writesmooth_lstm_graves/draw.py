@@ -34,6 +34,10 @@ STALL_STEPS = 80          # a window on one character (not the last) longer has 
 # steps of state kept per row while drawing a word: a line's end is decided at most one scan
 # (CHECK_EVERY) after its last delayed stroke ran to DELAYED_POINTS, plus one scan of slack
 RING_STEPS = 2 * CHECK_EVERY + DELAYED_POINTS + 2
+# points the attention window moves on to the next character before the pen has finished a
+# letter joined to it: the tail of an "o" or a "q" read with the letter after it (drawn coloured
+# by position, four points puts the tails of joined letters with their own)
+WINDOW_LEAD = 4
 
 
 def device(bundle: Bundle) -> torch.device:
@@ -242,8 +246,21 @@ def to_ink(bundle: Bundle, offsets: np.ndarray, *, primed: bool,
     if window is not None and len(window) == len(offsets):
         # a point is where the offset leading to it ends; the anchor reads as the first move
         at = window[k:] if primed else np.concatenate([window[:1], window])
-        ink.meta[POSITIONS] = np.clip(at, 0, len(ink.text)).astype(np.int32)
+        ink.meta[POSITIONS] = np.clip(pen_positions(at, ink), 0, len(ink.text)).astype(np.int32)
     return ink
+
+
+def pen_positions(window: np.ndarray, ink: Ink) -> np.ndarray:
+    """The character the pen was writing at each point: within a stroke, the window read
+    :data:`WINDOW_LEAD` points earlier (it moves on before the pen has finished a letter that
+    joins the next); a stroke's first points keep their own (after a lift, a new letter)."""
+    out = np.asarray(window).copy()
+    start = 0
+    for stroke in ink.strokes:
+        n = len(stroke)
+        out[start:start + n] = window[start + np.maximum(np.arange(n) - WINDOW_LEAD, 0)]
+        start += n
+    return out
 
 
 def line_meta(bias: float, seed: int, steps: int, hit_cap: bool, prime: Prime | None,
