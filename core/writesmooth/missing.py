@@ -34,7 +34,7 @@ from .ink import Ink, baseline
 
 PLACEHOLDER = "o"   # written where a glyph goes when the model knows no letter closer to it
 GAP = 0.15          # space around a glyph, in x-heights
-ACCENT_GAP = 0.3    # between a letter's top and its accent, in x-heights
+ACCENT_GAP = 0.4    # between a letter's top and its accent, in x-heights
 VARIATION = 0.05    # of a drawn glyph's size, angle and shape (glyphs.draw)
 FRAGMENT_POINTS = 8  # a piece left of a cut stroke with fewer points, or smaller than
 FRAGMENT_SIZE = 0.5  # this many x-heights, is dropped
@@ -146,11 +146,16 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
     slant = slant if math.isfinite(slant) else 0.0
     xh, cap, feet = _measure(ink, pts, pos, line.net)
     rng = np.random.default_rng(meta.get("seed") if seed is None else seed)
+    spaces = np.array([ch == " " for ch in line.net] + [True])  # past the end: no letter
     extra: list[tuple[float, np.ndarray]] = []  # (where in the writing order, stroke)
     for p, ch, kind in sorted(line.draws):
         here = (pos == p) & keep
         order = float(np.argmax(pos >= p)) if (pos >= p).any() else float(n)
         if kind == "accent":
+            # a word's last letter is finished while the window already reads the space after
+            # it: those points of its strokes are the letter's too
+            if spaces[p + 1]:
+                here |= (pos == p + 1) & np.isin(which, which[here]) & keep
             marks = _accent(ch, pts[here], pts[keep & (pos < p)], _baseline_at(p, feet), xh,
                             slant)
             extra += [(order + 0.5, m) for m in marks]
@@ -174,7 +179,6 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
     # what is left of a stroke the placeholder was cut out of (its lead-in or its exit, read
     # while the window was already on a neighbour) is a stray tick beside the glyph, and a
     # piece written while it read a space belongs to no letter: dropped
-    spaces = np.array([ch == " " for ch in line.net] + [True])  # past the end: no letter
     pieces = [(k, q) for k, q in _pieces(pts, which, keep)
               if which[int(k)] not in cut
               or not (_small(q, xh) or spaces[pos[int(k):int(k) + len(q)]].all())]
@@ -195,7 +199,8 @@ def _measure(ink: Ink, pts: np.ndarray, pos: np.ndarray, net: str
     for k, ch in enumerate(net):
         mine = pts[pos == k, 1]
         if (ch in SHORT or ch in TALL) and len(mine) >= 3:
-            top, bottom = np.percentile(mine, [5, 95])
+            # most of a tall letter's points are below its top: its highest point is the top
+            top, bottom = np.percentile(mine, [0 if ch in TALL else 5, 95])
             spans[ch in TALL].append((k, float(top), float(bottom)))
     if spans[False]:
         _, tops, bottoms = np.array(spans[False]).T
@@ -205,10 +210,11 @@ def _measure(ink: Ink, pts: np.ndarray, pos: np.ndarray, net: str
         xh, base, feet = hand_stats(ink)["x_height"], float(baseline(ink)), {}
     if not xh > 0:
         xh = max(float(np.ptp(pts[:, 1])) / 2, 1e-3)
-    # the taller of them: ascenders and capitals outgrow digits and a short "t"
-    cap = float(np.percentile([base - top for _, top, _ in spans[True]], 75)) \
-        if spans[True] else 0.0
     feet.setdefault(-1, base)  # the whole line's, where no short letter is near
+    # each over the baseline where it stands (a line's drifts); the taller of them, since
+    # ascenders and capitals outgrow digits and a short "t"
+    cap = float(np.percentile([_baseline_at(k, feet) - top for k, top, _ in spans[True]], 75)) \
+        if spans[True] else 0.0
     return xh, cap if cap > xh else FONT_CAP * xh, feet
 
 
