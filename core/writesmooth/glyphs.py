@@ -29,8 +29,8 @@ import numpy as np
 from .errors import WritesmoothError
 from .ink import Ink
 
-__all__ = ["GLYPH_CHARS", "Glyph", "accent", "accent_of", "draw", "glyph", "has_glyph",
-           "set_text"]
+__all__ = ["BELOW", "GLYPH_CHARS", "Glyph", "accent", "accent_of", "draw", "fit", "glyph",
+           "has_glyph", "set_text"]
 
 MARK_NAMES = {
     "\u0300": "grave", "\u0301": "acute", "\u0302": "circumflex", "\u0303": "tilde",
@@ -197,7 +197,13 @@ def draw(ch: str, *, x_height: float, slant: float = 0.0, rng: np.random.Generat
     shear ``x -= y * tan(slant)``, y being downwards), origin at x = 0 on the baseline y = 0.
     With ``rng``, a little variation (:func:`_vary`) so that repeated letters do not look
     stamped. Returns ``(strokes, advance)`` in the caller's units, strokes float32."""
-    g = glyph(ch)
+    return fit(glyph(ch), x_height=x_height, slant=slant, rng=rng, variation=variation)
+
+
+def fit(g: Glyph, *, x_height: float, slant: float = 0.0,
+        rng: np.random.Generator | None = None, variation: float = 0.05
+        ) -> tuple[list[np.ndarray], float]:
+    """A glyph (or a mark: :func:`accent`) as :func:`draw` draws a character."""
     if not g.strokes:
         return [], g.advance * x_height
     lengths = [len(s) for s in g.strokes]

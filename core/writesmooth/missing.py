@@ -28,7 +28,7 @@ import numpy as np
 
 from .api import POSITIONS, Model, unknown_characters
 from .errors import NotImplementedCapability
-from .glyphs import accent, accent_of, draw, glyph, has_glyph
+from .glyphs import BELOW, accent, accent_of, draw, fit, glyph, has_glyph
 from .hand import hand_stats
 from .ink import Ink, baseline
 
@@ -160,9 +160,9 @@ def draw_missing(ink: Ink, line: LinePlan, seed: int | None = None) -> Ink:
                             slant)
             extra += [(order + 0.5, m) for m in marks]
             continue
+        # where the stand-in began, but never into the letters before it
         before = pts[keep & (pos < p), 0]
-        left = float(pts[here, 0].min()) if here.any() else (
-            float(before.max()) + GAP * xh if len(before) else float(pts[:, 0].min()))
+        left = float(pts[here, 0].min() if here.any() else pts[:, 0].min())
         if len(before):
             left = max(left, float(before.max()) + GAP * xh)
         right_old = float(pts[here, 0].max()) if here.any() else left
@@ -241,7 +241,8 @@ def _ticks(pts: np.ndarray, pos: np.ndarray, which: np.ndarray, keep: np.ndarray
 
 
 def _small(stroke: np.ndarray, xh: float) -> bool:
-    return len(stroke) < FRAGMENT_POINTS or float(np.ptp(stroke, axis=0).max()) < FRAGMENT_SIZE * xh
+    return (len(stroke) < FRAGMENT_POINTS
+            or float(np.ptp(stroke, axis=0).max()) < FRAGMENT_SIZE * xh)
 
 
 def _pieces(pts: np.ndarray, which: np.ndarray, keep: np.ndarray
@@ -275,12 +276,9 @@ def _accent(ch: str, letter: np.ndarray, before: np.ndarray, base: float, xh: fl
     out: list[np.ndarray] = []
     for name in marks:
         mark = accent(name)
-        below = float(np.mean([s[:, 1].mean() for s in mark.strokes])) > 0
-        y = base if below else top - ACCENT_GAP * xh
+        y = base if name in BELOW else top - ACCENT_GAP * xh
         x = centre + (mid - y) * lean  # along the letter's slant
-        for s in mark.strokes:
-            q = s.astype(np.float64) * xh
-            q[:, 0] -= q[:, 1] * lean
-            out.append(q + np.array([x, y]))
-        top = y - xh * max(0.0, -min(float(s[:, 1].min()) for s in mark.strokes))
+        shapes, _ = fit(mark, x_height=xh, slant=slant)
+        out += [q + np.array([x, y]) for q in shapes]
+        top = y - xh * max(0.0, -mark.top)
     return out
