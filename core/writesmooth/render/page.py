@@ -45,8 +45,9 @@ def the_page(inks: list[Ink]) -> Ink | None:
     return inks[0]
 
 
-def _d(points: np.ndarray) -> str:
-    pts = np.round(points.astype(np.float64), 2).tolist()
+def path_d(points: np.ndarray) -> str:
+    """A stroke as an SVG path's ``d``, to the hundredth of a unit."""
+    pts = np.round(points, 2).tolist()
     if len(pts) == 1:  # a dot: a zero-length segment shows with round caps
         pts = pts * 2
     return "M" + " L".join(f"{x:g},{y:g}" for x, y in pts)
@@ -75,11 +76,11 @@ def page_svg(page: Ink, path: Path, colour: tuple[int, int, int]) -> None:
     if rules:
         paper = _layer(dwg, "paper", RULE_COLOUR, RULE_WIDTH)
         for line in rules:
-            paper.add(dwg.path(d=_d(line)))
+            paper.add(dwg.path(d=path_d(line)))
         dwg.add(paper)
     writing = _layer(dwg, "writing", colour, info["pen_width"])
     for stroke in page.strokes:
-        writing.add(dwg.path(d=_d(stroke)))
+        writing.add(dwg.path(d=path_d(stroke)))
     dwg.add(writing)
     dwg.save()
 

@@ -10,7 +10,7 @@ import svgwrite
 from ..api import Renderer
 from ..ink import Ink
 from .layout import check_background, label_font, layout, parse_colour
-from .page import page_svg, the_page
+from .page import page_svg, path_d, the_page
 
 
 class SvgRenderer(Renderer):
@@ -34,11 +34,7 @@ class SvgRenderer(Renderer):
         group = dwg.g(fill="none", stroke=f"rgb({r},{g},{b})", stroke_width=stroke_width,
                       stroke_linecap="round", stroke_linejoin="round")
         for stroke in lay.strokes:
-            pts = stroke.round(2).tolist()
-            if len(pts) == 1:  # a dot: a zero-length segment shows with round caps
-                pts = pts * 2
-            d = "M" + " L".join(f"{x:g},{y:g}" for x, y in pts)
-            group.add(dwg.path(d=d))
+            group.add(dwg.path(d=path_d(stroke)))
         dwg.add(group)
         font = label_font(lay.label_size) if lay.labels else None
         for x, y, text in lay.labels:
