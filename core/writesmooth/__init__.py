@@ -24,7 +24,7 @@ from .missing import LinePlan, can_draw, draw_missing, plan_line, write_lines
 from .pages import PageLine, find_texts, on_baseline, smooth_line, split_sample
 from .plugins import find_model, load_model
 from .paper import (PAPER_SIZES, RULE_COLOUR, RULE_WIDTH, Paper, as_pages, chars_per_line,
-                    is_page, lay_out, ruling_lines)
+                    is_page, lay_out, ruling_lines, x_height_of)
 from .render.layout import parse_colour
 from .styles import Style, StyleBank, default_styles_dir
 from .text import wrap_text
@@ -41,5 +41,5 @@ __all__ = [
     "resolve_device", "smooth_line", "split_lines", "split_sample", "stack_lines",
     "unknown_characters", "wrap_text", "write_lines",
     "PAPER_SIZES", "Paper", "RULE_COLOUR", "RULE_WIDTH", "as_pages", "chars_per_line", "is_page",
-    "lay_out", "parse_colour", "ruling_lines", "find_model", "load_model",
+    "lay_out", "parse_colour", "ruling_lines", "x_height_of", "find_model", "load_model",
 ]

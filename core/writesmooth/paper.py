@@ -188,7 +188,7 @@ def is_page(ink: Ink) -> bool:
     return isinstance(ink.meta.get("paper"), dict)
 
 
-def _size_of(lines: Sequence[Ink]) -> float:
+def x_height_of(lines: Sequence[Ink]) -> float:
     """The lines' common x-height: the median of hand_stats's, or of their heights for
     lines too flat for it (a zig-zag drawn by a test, a row of dashes)."""
     measured = [hand_stats(ink)["x_height"] for ink in lines]
@@ -215,7 +215,7 @@ def lay_out(lines: Sequence[Ink], paper: Paper) -> list[Ink]:
     written = [ink for ink in lines if not ink.is_empty()]
     if not written:
         raise WritesmoothError("nothing to lay out: no line has any ink")
-    factor = paper.x_height_mm / _size_of(written)
+    factor = paper.x_height_mm / x_height_of(written)
     left = paper.margins[3]
     sheets = [_Sheet()]
     row = 0

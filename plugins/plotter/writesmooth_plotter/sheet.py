@@ -78,14 +78,15 @@ def check_page(page: writesmooth.Ink) -> tuple[float, float]:
     return width, height
 
 
-def lines_of(page: writesmooth.Ink) -> vp.LineCollection:
-    """The page's strokes as vpype lines in CSS pixels; a one-point stroke (a dot) becomes a
-    line of two equal points, which vpype keeps and a plotter draws as a dot."""
+def lines_of(page: writesmooth.Ink, scale: float = PX_PER_MM) -> vp.LineCollection:
+    """The page's strokes as vpype lines, in CSS pixels for a page in mm (``scale``: pixels
+    per unit of the ink); a one-point stroke (a dot) becomes a line of two equal points,
+    which vpype keeps and a plotter draws as a dot."""
     lines = vp.LineCollection()
     for stroke in page.strokes:
         if len(stroke) == 0:
             continue
-        pts = stroke.astype(np.float64) * PX_PER_MM
+        pts = stroke.astype(np.float64) * scale
         line = pts[:, 0] + 1j * pts[:, 1]
         lines.append(np.repeat(line, 2) if len(line) == 1 else line)
     return lines

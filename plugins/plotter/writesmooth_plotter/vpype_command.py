@@ -12,27 +12,21 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import click
-import numpy as np
 import vpype as vp
 import vpype_cli
 
 import writesmooth
 
 from . import gcode  # noqa: F401  (loads the gwrite profiles)
-
-
-def x_height(ink: writesmooth.Ink) -> float:
-    """From the baseline (80th percentile of the points' y) up to the 25th percentile: the
-    height of the small letters, which ascenders and descenders move little."""
-    y = ink.points()[:, 1].astype(np.float64)
-    return float(writesmooth.baseline(ink) - np.percentile(y, 25))
+from .sheet import lines_of
 
 
 def layout(inks: Sequence[writesmooth.Ink], size: float, spacing: float) -> writesmooth.Ink:
-    """``inks`` (one line each, any units) scaled together to an x-height of ``size`` and
-    stacked ``spacing`` apart, left edge at x = 0 and top at y = 0 (same units as both)."""
-    heights = [h for ink in inks if not ink.is_empty() and (h := x_height(ink)) > 0]
-    scale = size / float(np.median(heights)) if heights else 1.0
+    """``inks`` (one line each, any units) scaled together to an x-height of ``size``
+    (:func:`writesmooth.x_height_of`, as pages are) and stacked ``spacing`` apart, left edge
+    at x = 0 and top at y = 0 (same units as both)."""
+    written = [ink for ink in inks if not ink.is_empty()]
+    scale = size / writesmooth.x_height_of(written) if written else 1.0
     return writesmooth.stack_lines([ink.scaled(scale) for ink in inks], gap=spacing)
 
 
@@ -77,11 +71,7 @@ def writesmooth_command(text: str, seed: int | None, bias: float, size: float, w
         page = layout(inks, size, line_spacing)
     except writesmooth.WritesmoothError as exc:
         raise click.ClickException(str(exc)) from None
-    lines = vp.LineCollection()
-    for stroke in page.strokes:
-        line = stroke[:, 0].astype(np.float64) + 1j * stroke[:, 1].astype(np.float64)
-        lines.append(np.repeat(line, 2) if len(line) == 1 else line)
-    return lines
+    return lines_of(page, scale=1.0)  # already in vpype's units
 
 
 writesmooth_command.help_group = "Generators"
