@@ -52,7 +52,7 @@ def declaration(cls: type, command: str) -> type | None:
     return decl
 
 
-def _field_type(hint: Any) -> type | None:
+def field_type(hint: Any) -> type | None:
     """``hint`` as one of :data:`TYPES` (``Optional[X]`` and ``X | None`` as ``X``), else None."""
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -77,7 +77,7 @@ def flags(command: str, taken: set[str]) -> list[Flag]:
             continue
         hints = typing.get_type_hints(decl)
         for f in dataclasses.fields(decl):
-            kind = _field_type(hints.get(f.name, str))
+            kind = field_type(hints.get(f.name, str))
             flag = "--" + f.name.replace("_", "-")
             if kind is None or flag in taken:
                 why = "its type is not bool, int, float, str or Path" if kind is None else \

@@ -66,12 +66,10 @@ def paper_from(out: Path, page: Optional[str] = None, *, margins: Optional[str] 
             raise WritesmoothError(f"{', '.join(used)}: {suffix} is a figure unless it is a "
                                    f"page; add --page SIZE (e.g. --page {DEFAULT_PAGE})")
         return None
-    return Paper.parse(page or DEFAULT_PAGE,
-                       margins=DEFAULT_MARGIN if margins is None else margins,
-                       line_spacing=DEFAULT_LINE_SPACING if line_spacing is None
-                       else line_spacing,
-                       ruling=paper or "plain", page_numbers=bool(page_numbers),
-                       pen_width=DEFAULT_PEN_WIDTH if pen_width is None else pen_width)
+    chosen = {"margins": margins, "line_spacing": line_spacing, "ruling": paper,
+              "page_numbers": page_numbers, "pen_width": pen_width}
+    return Paper.parse(page or DEFAULT_PAGE,  # the flags left out keep Paper.parse's defaults
+                       **{k: v for k, v in chosen.items() if v is not None})
 
 
 def page_paths(out: Path, pages: int, multi_page: bool) -> list[Path]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
 import typing
 from pathlib import Path
 from typing import Any, Optional
@@ -14,6 +13,7 @@ import typer
 
 from ..errors import WritesmoothError
 from ..plugins import get_toolkit
+from .model_options import field_type
 
 RENDER_OPTION = typer.Option(
     None, "--render-option", "-R", metavar="KEY=VALUE",
@@ -33,9 +33,7 @@ def declared(renderer: type) -> list[dataclasses.Field]:
 
 def _value(f: dataclasses.Field, kind: Any, text: str) -> Any:
     where = f"-R {f.name}"
-    if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(kind) if a is not type(None)]
-        kind = args[0] if len(args) == 1 else str
+    kind = field_type(kind) or str
     try:
         if kind is bool:
             if text.lower() not in TRUE | FALSE:
