@@ -18,7 +18,7 @@ import vpype as vp
 import writesmooth
 
 from .options import GcodeOptions, resolve
-from .sheet import check_page, document, run_vpype
+from .sheet import document, run_vpype, sheet_size
 
 PROFILES = {"bottom-left": "writesmooth", "top-left": "writesmooth_topleft"}
 
@@ -35,9 +35,9 @@ def pen_commands(options: GcodeOptions) -> tuple[str, str]:
         up = f"G0 Z{_number(options.z_up)}\n"
         down = f"G1 Z{_number(options.z_down)} F{_number(options.feed)}\n"
     else:
-        for name in ("servo_up", "servo_down"):
+        for name in ("servo_up", "servo_down"):  # options.resolve refused line breaks
             command = getattr(options, name)
-            if not command.strip() or "\n" in command:
+            if not command.strip():
                 raise writesmooth.WritesmoothError(
                     f"{name} must be one G-code command such as 'M3 S30', not {command!r}")
         up, down = options.servo_up.strip() + "\n", options.servo_down.strip() + "\n"
@@ -62,7 +62,7 @@ def gcode_text(page: writesmooth.Ink, options: Any = None) -> str:
         raise writesmooth.WritesmoothError(
             f"z_down ({opts.z_down:g} mm) must be below z_up ({opts.z_up:g} mm)")
     props = properties(opts)
-    _, height = check_page(page)
+    _, height = sheet_size(page)  # document() checks the page
     # the pen starts at the machine's origin: there the ordering starts too
     start = (0.0, height) if opts.origin == "bottom-left" else (0.0, 0.0)
     doc = document(page, sort=opts.sort, start_mm=start)
